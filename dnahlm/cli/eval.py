@@ -1,0 +1,10 @@
+"""`dnahlm eval`."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="(not yet available)")
+    p.set_defaults(handler=lambda args: 0)

@@ -1,0 +1,54 @@
+"""The ``dnahlm`` command: parses arguments, calls one library function per subcommand, prints.
+
+Exit codes: 0 success, 2 a user error (printed as one line: what, where, what to do), 1 an internal
+failure. Progress bars and logs go to stderr; ``--json`` output goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from dnahlm import __version__
+from dnahlm.errors import DnahlmError, UserInputError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from dnahlm.cli import demo, eval, train
+
+    parser = argparse.ArgumentParser(prog="dnahlm", description="Ask questions about DNA with DNAHLM.")
+    parser.add_argument("--version", action="version", version=f"dnahlm {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (eval, train, demo):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        return handler(args)
+    except UserInputError as exc:
+        print(f"dnahlm {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except DnahlmError as exc:
+        print(f"dnahlm {args.command}: failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""GPT-2 DNAHLM: named presets, building, saving and loading checkpoints.
+
+DNAHLM (Wang Liang, 2024) is GPT-2 small (12 layers, 768 wide, 1,024 tokens of context) pretrained on
+human DNA mixed with English text. ``small`` reproduces that shape; ``tiny`` is the same architecture
+shrunk until it trains on two CPU cores.
+
+A checkpoint is a Hugging Face folder that ``AutoModelForCausalLM.from_pretrained`` loads::
+
+    config.json  model.safetensors  tokenizer.json (+ tokenizer_config.json)  generation_config.json
+    dnahlm.json  (our metadata: preset, training data, metrics)
+    heads/<task>/  classification heads (see dnahlm.train.classify)
+
+:func:`load_model` also accepts the published DNAHLM layout: a GPT-2 folder whose tokenizer is GPT-2's
+``vocab.json`` + ``merges.txt`` (or lives in a separate folder), with no ``dnahlm.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import (
+    AutoModelForCausalLM,
+    GPT2Config,
+    GPT2LMHeadModel,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from dnahlm.errors import ConfigError, ModelNotFoundError
+from dnahlm.settings import get_settings, resolve_device
+from dnahlm.tokenizer import load_tokenizer
+
+META_FILE = "dnahlm.json"
+HEADS_DIR = "heads"
+MAX_SHARD_SIZE = "15MB"
+"""Keep every weight file under 16 MB (files moved between machines are limited to that size)."""
+
+PRESETS: dict[str, dict[str, int]] = {
+    # ~2.7 M parameters with a 4 k vocabulary: trains at a few thousand tokens/s on 2 CPU cores (fp32)
+    "tiny": {"n_layer": 4, "n_head": 4, "n_embd": 192, "n_positions": 512},
+    # GPT-2 small, the DNAHLM paper's model (124 M parameters with a 50 k vocabulary)
+    "small": {"n_layer": 12, "n_head": 12, "n_embd": 768, "n_positions": 1024},
+}
+
+
+@dataclass
+class LoadedModel:
+    """A causal LM, its tokenizer and our metadata, loaded from one folder."""
+
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+
+def gpt2_config(preset: str, tokenizer: PreTrainedTokenizerBase, **overrides: Any) -> GPT2Config:
+    """A :class:`GPT2Config` for a named preset, sized to the tokenizer, with explicit special token ids."""
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown model preset {preset!r}; choose one of {sorted(PRESETS)}")
+    shape = {**PRESETS[preset], **overrides}
+    return GPT2Config(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        **shape,
+    )
+
+
+def build_model(
+    preset: str, tokenizer: PreTrainedTokenizerBase, *, seed: int = 0, **overrides: Any
+) -> GPT2LMHeadModel:
+    """A freshly initialised GPT-2 LM for ``preset`` (``overrides`` change single shape fields)."""
+    torch.manual_seed(seed)
+    return GPT2LMHeadModel(gpt2_config(preset, tokenizer, **overrides))
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """Number of distinct parameters (tied embeddings counted once)."""
+    return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
+
+
+def atomic_dir(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Write a folder atomically: ``write(tmp)`` fills a temporary sibling, which then replaces ``path``.
+
+    An interrupted write leaves the previous folder untouched. Existing content of ``path`` that
+    ``write`` does not produce (e.g. ``heads/``) is carried over unless ``write`` made it.
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+    try:
+        write(tmp)
+        if dest.exists():
+            for child in dest.iterdir():
+                if not (tmp / child.name).exists() and not child.name.startswith("."):
+                    if child.is_dir():
+                        shutil.copytree(child, tmp / child.name)
+                    else:
+                        shutil.copy2(child, tmp / child.name)
+        for f in tmp.rglob("*"):
+            if f.is_file():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+        old = None
+        if dest.exists():
+            old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+            os.replace(dest, old)
+        os.replace(tmp, dest)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Write JSON to ``path`` via a temporary file, fsync and rename."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_checkpoint(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    path: str | Path,
+    meta: dict[str, Any] | None = None,
+    *,
+    dtype: torch.dtype | None = None,
+) -> Path:
+    """Save model, tokenizer and metadata as one Hugging Face folder, atomically.
+
+    Args:
+        dtype: store weights in this dtype (e.g. ``torch.float16`` to halve the size); None keeps them.
+    """
+
+    def write(tmp: Path) -> None:
+        to_save = model
+        if dtype is not None:
+            to_save = type(model)(model.config)
+            to_save.load_state_dict(model.state_dict())
+            to_save = to_save.to(dtype)
+        to_save.save_pretrained(tmp, max_shard_size=MAX_SHARD_SIZE)
+        tokenizer.save_pretrained(tmp)
+        previous = read_meta(path)
+        write_json_atomic(tmp / META_FILE, {**previous, **(meta or {}), "format": 1})
+
+    return atomic_dir(path, write)
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """Our ``dnahlm.json`` metadata of a checkpoint, or ``{}`` (e.g. for published DNAHLM folders)."""
+    f = Path(path) / META_FILE
+    if not f.is_file():
+        return {}
+    return json.loads(f.read_text(encoding="utf-8"))
+
+
+def check_checkpoint_dir(path: Path) -> None:
+    """Raise :class:`ModelNotFoundError` with what is missing when ``path`` is not a loadable checkpoint."""
+    if not path.is_dir():
+        raise ModelNotFoundError(
+            f"model folder {path} not found (pass --model DIR or set DNAHLM_MODEL to a checkpoint folder)"
+        )
+    if not (path / "config.json").is_file():
+        raise ModelNotFoundError(f"{path}: not a model folder (config.json missing)")
+    names = {p.name for p in path.iterdir()}
+    if not any(
+        n == "model.safetensors" or n.startswith("model-") or n == "model.safetensors.index.json"
+        for n in names
+    ):
+        if "pytorch_model.bin" in names:
+            raise ModelNotFoundError(
+                f"{path}: only pytorch_model.bin (a pickle) is present; dnahlm loads safetensors only. "
+                "Convert it once in a trusted environment with model.save_pretrained(dir)."
+            )
+        raise ModelNotFoundError(f"{path}: no model.safetensors weights found")
+
+
+def load_model(
+    path: str | Path | None = None,
+    *,
+    tokenizer_path: str | Path | None = None,
+    device: str | None = None,
+    dtype: torch.dtype | None = None,
+) -> LoadedModel:
+    """Load a checkpoint folder (ours, or the published DNAHLM GPT-2 layout) for inference.
+
+    Args:
+        path: checkpoint folder; None uses the configured default (the embedded ``dnahlm-tiny``).
+        tokenizer_path: folder of the tokenizer when it is not inside ``path`` (published DNAHLM
+            ships its BPE separately).
+        device: 'cpu', 'cuda', ... ; None uses the ``DNAHLM_DEVICE`` setting.
+        dtype: torch dtype for the weights; None loads float32.
+
+    Raises:
+        ModelNotFoundError: the folder, its config, weights or tokenizer are missing.
+    """
+    settings = get_settings()
+    p = Path(path) if path is not None else settings.default_model_path()
+    check_checkpoint_dir(p)
+    tokenizer = load_tokenizer(tokenizer_path if tokenizer_path is not None else p)
+    model = AutoModelForCausalLM.from_pretrained(
+        str(p), local_files_only=True, use_safetensors=True, dtype=dtype or torch.float32
+    )
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+    model.to(resolve_device(device or settings.device))
+    model.eval()
+    return LoadedModel(model=model, tokenizer=tokenizer, path=p, meta=read_meta(p))

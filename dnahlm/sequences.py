@@ -1,0 +1,169 @@
+"""DNA sequences: validation, normalisation, reverse complement, GC content, windows, lazy file reading.
+
+Conventions follow Biopython's ``SeqIO``: :func:`parse` yields records lazily, :func:`read` wants exactly
+one. Sequences are normalised to upper-case ``ACGTN``; other letters are rejected with the record id and
+the 1-based position, unless IUPAC ambiguity codes are asked for.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from dnahlm.errors import DataFormatError, InvalidSequenceError
+
+DNA = "ACGTN"
+IUPAC = "ACGTNRYSWKMBDHV"
+_COMPLEMENT = str.maketrans("ACGTNRYSWKMBDHVacgtnryswkmbdhv", "TGCANYRSWMKVHDBtgcanyrswmkvhdb")
+_WHITESPACE = re.compile(r"\s+")
+_NOT_DNA = re.compile(f"[^{DNA}]")
+_NOT_IUPAC = re.compile(f"[^{IUPAC}]")
+
+# file suffix -> Biopython SeqIO format name
+FORMATS = {
+    ".fa": "fasta",
+    ".fasta": "fasta",
+    ".fna": "fasta",
+    ".ffn": "fasta",
+    ".fas": "fasta",
+    ".gb": "genbank",
+    ".gbk": "genbank",
+    ".gbff": "genbank",
+    ".genbank": "genbank",
+    ".embl": "embl",
+    ".emb": "embl",
+}
+
+
+@dataclass(frozen=True)
+class DnaRecord:
+    """One named, normalised DNA sequence read from a file."""
+
+    id: str
+    sequence: str
+    description: str = ""
+
+
+def normalize(sequence: str, *, record_id: str = "sequence", iupac: bool = False) -> str:
+    """Return ``sequence`` upper-cased without whitespace, or raise if it holds a letter not allowed.
+
+    Args:
+        sequence: raw DNA text (any case; line breaks and spaces are removed).
+        record_id: name used in the error message.
+        iupac: accept IUPAC ambiguity codes (R, Y, S, W, K, M, B, D, H, V) besides ACGTN.
+
+    Raises:
+        InvalidSequenceError: naming ``record_id`` and the 1-based position of the first bad letter.
+    """
+    seq = _WHITESPACE.sub("", sequence).upper()
+    bad = (_NOT_IUPAC if iupac else _NOT_DNA).search(seq)
+    if bad is not None:
+        # report the position in the caller's text, counting only non-whitespace letters
+        raise InvalidSequenceError(record_id, bad.start() + 1, bad.group(), IUPAC if iupac else DNA)
+    return seq
+
+
+def is_dna(text: str, *, min_length: int = 8, iupac: bool = False) -> bool:
+    """True when ``text`` (ignoring whitespace and case) is a DNA sequence of at least ``min_length``."""
+    seq = _WHITESPACE.sub("", text).upper()
+    return len(seq) >= min_length and (_NOT_IUPAC if iupac else _NOT_DNA).search(seq) is None
+
+
+def reverse_complement(sequence: str) -> str:
+    """Reverse complement, keeping case and IUPAC codes (``reverse_complement`` twice is the identity)."""
+    return sequence.translate(_COMPLEMENT)[::-1]
+
+
+def gc_content(sequence: str) -> float:
+    """Fraction of G and C among the unambiguous bases (A, C, G, T); 0.0 when there are none."""
+    seq = sequence.upper()
+    gc = seq.count("G") + seq.count("C")
+    at = seq.count("A") + seq.count("T")
+    return gc / (gc + at) if gc + at else 0.0
+
+
+def windows(sequence: str, size: int, stride: int | None = None) -> Iterator[tuple[int, str]]:
+    """Yield ``(start, window)`` pairs of length ``size`` every ``stride`` bases (0-based starts).
+
+    Overlap is ``size - stride``. The last window is aligned to the end so no base is left out; a
+    sequence shorter than ``size`` is yielded whole.
+    """
+    if size <= 0:
+        raise ValueError(f"window size must be positive, got {size}")
+    stride = size if stride is None else stride
+    if not 0 < stride <= size:
+        raise ValueError(f"stride must be in 1..size ({size}), got {stride}")
+    n = len(sequence)
+    if n <= size:
+        yield 0, sequence
+        return
+    start = 0
+    while start + size < n:
+        yield start, sequence[start : start + size]
+        start += stride
+    yield n - size, sequence[n - size :]
+
+
+def guess_format(path: str | Path) -> str:
+    """Biopython format name from a file name (``.gz`` is looked through)."""
+    p = Path(path)
+    suffixes = [s.lower() for s in p.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in FORMATS:
+        return FORMATS[suffixes[-1]]
+    raise DataFormatError(
+        f"{p}: cannot tell the sequence format from the name; use one of {sorted(FORMATS)} (optionally .gz) "
+        "or pass format='fasta'|'genbank'|'embl'"
+    )
+
+
+def open_text(path: str | Path) -> io.TextIOBase:
+    """Open a text file for reading, gunzipping when it ends in ``.gz``; clear error when unreadable."""
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".gz":
+            return io.TextIOWrapper(gzip.open(p, "rb"), encoding="utf-8")
+        return open(p, encoding="utf-8")
+    except OSError as exc:
+        raise DataFormatError(f"{p}: cannot open ({exc.strerror or exc})") from exc
+
+
+def parse(path: str | Path, format: str | None = None, *, iupac: bool = False) -> Iterator[DnaRecord]:
+    """Lazily read FASTA, GenBank or EMBL records (optionally gzipped) as normalised :class:`DnaRecord`.
+
+    Raises:
+        DataFormatError: the file is missing, unreadable or not in the format.
+        InvalidSequenceError: a record holds a letter that is not allowed (names record and position).
+    """
+    from Bio import SeqIO
+
+    fmt = format or guess_format(path)
+    with open_text(path) as handle:
+        try:
+            for rec in SeqIO.parse(handle, fmt):
+                try:
+                    raw = str(rec.seq)
+                except Exception as exc:  # Biopython raises UndefinedSequenceError for CON records
+                    raise DataFormatError(f"{path}: record {rec.id} has no sequence ({exc})") from exc
+                seq = normalize(raw, record_id=f"{Path(path).name}:{rec.id}", iupac=iupac)
+                yield DnaRecord(id=rec.id, sequence=seq, description=rec.description)
+        except (ValueError, UnicodeDecodeError, EOFError, OSError) as exc:
+            if isinstance(exc, InvalidSequenceError | DataFormatError):
+                raise
+            raise DataFormatError(f"{path}: not readable as {fmt} ({exc})") from exc
+
+
+def read(path: str | Path, format: str | None = None, *, iupac: bool = False) -> DnaRecord:
+    """Read a file that holds exactly one record."""
+    records = parse(path, format, iupac=iupac)
+    first = next(records, None)
+    if first is None:
+        raise DataFormatError(f"{path}: no records found")
+    if next(records, None) is not None:
+        raise DataFormatError(f"{path}: more than one record; use dnahlm.sequences.parse()")
+    return first

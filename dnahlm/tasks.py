@@ -1,0 +1,229 @@
+"""Classification tasks: label names, task kinds, labelled CSV pools and validation splits.
+
+A task is a ``sequence,label`` CSV plus label names (from a ``tasks.json`` like GUE's, or given as
+``"0=non-promoter,1=promoter"``) and a kind that picks the instruction wording. Labels in the CSV are
+integer ids (label names are accepted too). Validation splits are carved from the training pool with a
+seed, stratified by label: we never tune on anything else.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dnahlm.errors import ConfigError, DataFormatError, InvalidSequenceError, UserInputError
+from dnahlm.sequences import normalize
+
+KINDS = ("promoter", "core-promoter", "tf-binding", "splice", "generic")
+"""Fixed spellings of the task kinds (users' scripts depend on these)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """A classification task: a name, a kind, label names by id and an optional free instruction."""
+
+    name: str
+    kind: str
+    labels: dict[int, str]
+    instruction: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ConfigError(f"unknown task kind {self.kind!r}; choose one of {', '.join(KINDS)}")
+        if len(self.labels) < 2:
+            raise ConfigError(f"task {self.name}: need at least two labels, got {self.labels}")
+        if len(set(self.labels.values())) != len(self.labels):
+            raise ConfigError(f"task {self.name}: label names must be distinct, got {self.labels}")
+
+    @property
+    def label_ids(self) -> list[int]:
+        return sorted(self.labels)
+
+    @property
+    def label_names(self) -> list[str]:
+        """Label names in the order of their ids (the column order of probability arrays)."""
+        return [self.labels[i] for i in self.label_ids]
+
+    def label_id(self, value: str) -> int:
+        """The label id of a CSV cell holding an id or a name; raises ValueError when unknown."""
+        value = value.strip()
+        if value.lstrip("-").isdigit() and int(value) in self.labels:
+            return int(value)
+        for i, name in self.labels.items():
+            if name == value:
+                return i
+        raise ValueError(value)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A labelled sequence in a task's pool."""
+
+    id: str
+    sequence: str
+    label: int
+    task: str
+    meta: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def parse_labels(spec: str) -> dict[int, str]:
+    """Parse ``"0=non-promoter,1=promoter"`` into ``{0: "non-promoter", 1: "promoter"}``."""
+    labels: dict[int, str] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        key, sep, name = part.partition("=")
+        if not sep or not key.strip().isdigit() or not name.strip():
+            raise ConfigError(
+                f'bad --labels entry {part!r}: expected ID=NAME, e.g. "0=non-promoter,1=promoter"'
+            )
+        labels[int(key)] = name.strip()
+    if len(labels) < 2:
+        raise ConfigError(f"--labels {spec!r}: need at least two labels")
+    return labels
+
+
+def infer_kind(text: str) -> str:
+    """Map a free-text task description (like GUE's ``kind`` field) onto one of :data:`KINDS`."""
+    t = text.lower()
+    if t in KINDS:
+        return t
+    if "core promoter" in t or "core-promoter" in t or "prom_core" in t:
+        return "core-promoter"
+    if "promoter" in t or t.startswith("prom"):
+        return "promoter"
+    if "splice" in t:
+        return "splice"
+    if "transcription factor" in t or "binding" in t or t.startswith("tf"):
+        return "tf-binding"
+    return "generic"
+
+
+def load_tasks_json(path: str | Path) -> dict[str, Task]:
+    """Read a ``tasks.json`` (GUE layout: ``{"tasks": {name: {"kind", "labels": {"0": ...}}}}``)."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+        entries = data.get("tasks", data)
+        return {
+            name: Task(
+                name=name,
+                kind=infer_kind(str(entry.get("kind", name))),
+                labels={int(k): str(v) for k, v in entry["labels"].items()},
+                instruction=entry.get("instruction"),
+            )
+            for name, entry in entries.items()
+        }
+    except OSError as exc:
+        raise DataFormatError(f"{p}: cannot read tasks file ({exc.strerror or exc})") from exc
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, UserInputError):
+            raise
+        raise DataFormatError(f"{p}: not a tasks.json ({type(exc).__name__}: {exc})") from exc
+
+
+def task_files(tasks_json: str | Path, name: str) -> list[Path]:
+    """The CSV files a tasks.json lists for ``name`` (GUE: ``<dir>/<name>/train.csv``, ``dev.csv``)."""
+    p = Path(tasks_json)
+    entry = json.loads(p.read_text(encoding="utf-8"))["tasks"][name]
+    return [p.parent / name / f for f in entry.get("files", ["train.csv"])]
+
+
+def get_task(tasks_json: str | Path, name: str) -> Task:
+    """One task from a tasks.json, with a clear error listing the known names."""
+    tasks = load_tasks_json(tasks_json)
+    if name not in tasks:
+        raise ConfigError(f"{tasks_json}: no task {name!r}; known tasks: {', '.join(sorted(tasks))}")
+    return tasks[name]
+
+
+def read_pool(
+    path: str | Path, task: Task, *, limit: int | None = None, iupac: bool = False
+) -> list[Example]:
+    """Read a labelled ``sequence,label`` CSV into examples, validating every row.
+
+    Raises:
+        DataFormatError: missing file, missing columns, or an unknown label (names the line).
+        InvalidSequenceError: a bad DNA letter (names the file, line and position).
+    """
+    p = Path(path)
+    try:
+        handle = open(p, encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise DataFormatError(f"{p}: cannot open ({exc.strerror or exc})") from exc
+    examples: list[Example] = []
+    with handle:
+        reader = csv.DictReader(handle)
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        if "sequence" not in fields or "label" not in fields:
+            raise DataFormatError(
+                f"{p}: expected a header with columns 'sequence,label', found {reader.fieldnames}"
+            )
+        reader.fieldnames = fields
+        try:
+            for row in reader:
+                line = reader.line_num
+                raw_label = (row.get("label") or "").strip()
+                try:
+                    label = task.label_id(raw_label)
+                except ValueError:
+                    raise DataFormatError(
+                        f"{p}, line {line}: unknown label {raw_label!r} for task {task.name} "
+                        f"(known: {', '.join(f'{i}={n}' for i, n in task.labels.items())})"
+                    ) from None
+                seq = normalize(row.get("sequence") or "", record_id=f"{p.name} line {line}", iupac=iupac)
+                if not seq:
+                    raise DataFormatError(f"{p}, line {line}: empty sequence")
+                examples.append(
+                    Example(id=f"{task.name}:{p.stem}:{line}", sequence=seq, label=label, task=task.name)
+                )
+                if limit is not None and len(examples) >= limit:
+                    break
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise DataFormatError(f"{p}, line {reader.line_num}: not a readable CSV ({exc})") from exc
+    if not examples:
+        raise DataFormatError(f"{p}: no rows")
+    return examples
+
+
+def split_pool(
+    examples: list[Example], *, val_fraction: float = 0.1, seed: int = 0, max_val: int | None = None
+) -> tuple[list[Example], list[Example]]:
+    """Stratified, seeded split of a pool into (train, validation)."""
+    by_label: dict[int, list[Example]] = defaultdict(list)
+    for ex in examples:
+        by_label[ex.label].append(ex)
+    rng = random.Random(seed)
+    n_val_total = round(len(examples) * val_fraction)
+    if max_val is not None:
+        n_val_total = min(n_val_total, max_val)
+    train: list[Example] = []
+    val: list[Example] = []
+    for label in sorted(by_label):
+        group = by_label[label][:]
+        rng.shuffle(group)
+        k = round(n_val_total * len(group) / len(examples))
+        val.extend(group[:k])
+        train.extend(group[k:])
+    rng.shuffle(train)
+    rng.shuffle(val)
+    return train, val
+
+
+__all__ = [
+    "KINDS",
+    "Example",
+    "InvalidSequenceError",
+    "Task",
+    "get_task",
+    "infer_kind",
+    "load_tasks_json",
+    "parse_labels",
+    "read_pool",
+    "split_pool",
+    "task_files",
+]
