@@ -11,10 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+torch.set_num_threads(int(os.environ.get("DNAHLM_TEST_THREADS", "1")))  # tiny models: one thread is fastest
 
 SHARED_DATA = Path(
     os.environ.get("DNAHLM_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -41,7 +43,12 @@ def tiny_corpus(seed: int = 0) -> list[str]:
         s = random_dna(rng, 120)
         m = rng.choice(motifs)
         dna.append(s[:50] + m + s[50:])
-    return dna + [ENGLISH] * 40
+    from dnahlm.prompts import ALPACA_TEMPLATE
+
+    prompt = ALPACA_TEMPLATE.format(
+        instruction="Is this sequence GC-rich or AT-rich? gc-rich at-rich", input=""
+    )
+    return dna + [ENGLISH] * 40 + [prompt] * 40
 
 
 def needs_shared_data() -> pytest.MarkDecorator:
@@ -78,3 +85,72 @@ def tiny_loaded(tiny_checkpoint_session: Path):
     from dnahlm.model import load_model
 
     return load_model(tiny_checkpoint_session, device="cpu")
+
+
+MOTIF_TASK_LABELS = {0: "at-rich", 1: "gc-rich"}
+
+
+def motif_examples(n: int, seed: int, task: str = "motif"):
+    """A synthetic task a 2-layer model learns in seconds: label 1 for GC-rich sequences (75 % GC)."""
+    from dnahlm.tasks import Example
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        label = i % 2
+        weights = [1, 3, 3, 1] if label else [3, 1, 1, 3]  # A C G T
+        s = "".join(rng.choices("ACGT", weights=weights, k=40))
+        out.append(Example(f"{task}:{i}", s, label, task))
+    return out
+
+
+def write_csv(path: Path, examples) -> Path:
+    path.write_text("sequence,label\n" + "".join(f"{e.sequence},{e.label}\n" for e in examples))
+    return path
+
+
+@pytest.fixture(scope="session")
+def motif_task():
+    from dnahlm.tasks import Task
+
+    return Task("motif", "generic", MOTIF_TASK_LABELS, instruction="Is this sequence GC-rich or AT-rich?")
+
+
+@pytest.fixture(scope="session")
+def sft_checkpoint_session(tmp_path_factory, tiny_checkpoint_session, motif_task) -> Path:
+    """The tiny model instruction-tuned for a few seconds on the synthetic motif task, with a head."""
+    from dnahlm.train.classify import ClassifyConfig, train_classifier
+    from dnahlm.train.sft import SFTConfig, TaskData, sft
+
+    out = tmp_path_factory.mktemp("sft") / "tiny-sft"
+    data = TaskData(motif_task, motif_examples(400, 1), motif_examples(40, 2))
+    sft(
+        SFTConfig(
+            init_from=tiny_checkpoint_session,
+            out_dir=out,
+            batch_size=16,
+            lr=3e-3,
+            warmup_steps=10,
+            max_steps=220,
+            eval_every=1000,
+            eval_examples=40,
+            device="cpu",
+        ),
+        [data],
+        echo=False,
+    )
+    train_classifier(
+        ClassifyConfig(checkpoint=out, train_layers=1, batch_size=32, lr=3e-3, max_steps=60, device="cpu"),
+        motif_task,
+        data.train,
+        data.val,
+        echo=False,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def sft_loaded(sft_checkpoint_session):
+    from dnahlm.model import load_model
+
+    return load_model(sft_checkpoint_session, device="cpu")

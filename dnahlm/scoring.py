@@ -1,0 +1,172 @@
+"""Classification by label likelihood, with the shared prompt computed once per sequence.
+
+The original DNAHLM work generated an answer and checked whether the label name was a substring of it
+("promoter" is a substring of "non-promoter"). Here each candidate label is scored by the
+log-likelihood the model gives it, end-of-text token included, after the prompt:
+
+    score(c) = log p(c_1 .. c_m, <eos> | prompt)
+
+The prompt is run once, its key/value cache is repeated for every candidate, and all candidates of a
+batch of prompts are scored in one more forward pass. Probabilities are the softmax over candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from dnahlm.prompts import format_prompt
+from dnahlm.tasks import Example, Task
+from dnahlm.types import Prediction
+
+
+def encode_prompt_response(
+    tokenizer: PreTrainedTokenizerBase, prompt: str, response: str
+) -> tuple[list[int], list[int]]:
+    """Token ids of a prompt and of its response followed by end-of-text, encoded separately.
+
+    Training (SFT) and scoring both use this, so the model is scored on exactly what it was taught.
+    """
+    p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    r = tokenizer(response, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    return p, r
+
+
+def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Left-pad token rows; returns input ids, attention mask and position ids, each (B, T)."""
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        if r:
+            ids[i, width - len(r) :] = torch.tensor(r, dtype=torch.long)
+            mask[i, width - len(r) :] = 1
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    return ids, mask, positions
+
+
+def fit_prompt(prompt_ids: list[int], budget: int) -> list[int]:
+    """Keep the last ``budget`` tokens of a prompt that would overflow the context."""
+    return prompt_ids[-budget:] if len(prompt_ids) > budget else prompt_ids
+
+
+@torch.no_grad()
+def score_candidates(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    candidates: Sequence[str],
+    *,
+    batch_size: int = 32,
+) -> np.ndarray:
+    """Log-likelihood of each candidate response (with end-of-text) after each prompt: array (N, C)."""
+    device = next(model.parameters()).device
+    cand = [
+        tokenizer(c, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id] for c in candidates
+    ]
+    n_cand, max_len = len(cand), max(len(c) for c in cand)
+    cand_ids = torch.full((n_cand, max_len), tokenizer.pad_token_id, dtype=torch.long)
+    cand_mask = torch.zeros((n_cand, max_len), dtype=torch.long)
+    for j, c in enumerate(cand):
+        cand_ids[j, : len(c)] = torch.tensor(c)
+        cand_mask[j, : len(c)] = 1
+    budget = model.config.n_positions - max_len
+    out = np.zeros((len(prompts), n_cand), dtype=np.float64)
+    encoded = [fit_prompt(tokenizer(p, add_special_tokens=False)["input_ids"], budget) for p in prompts]
+
+    for start in range(0, len(prompts), batch_size):
+        rows = encoded[start : start + batch_size]
+        b = len(rows)
+        ids, mask, pos = (t.to(device) for t in left_pad(rows, tokenizer.pad_token_id))
+        res = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
+        first = torch.log_softmax(res.logits[:, -1, :].float(), dim=-1)  # (B, V)
+        total = first[:, cand_ids[:, 0].to(device)]  # (B, C): log p(first candidate token)
+        if max_len > 1:
+            cache = res.cache
+            cache.batch_repeat_interleave(n_cand)  # (B*C, ...) each prompt's cache once per candidate
+            step_ids = cand_ids[:, :-1].repeat(b, 1).to(device)  # (B*C, L-1)
+            step_mask = torch.cat(
+                [mask.repeat_interleave(n_cand, 0), cand_mask[:, :-1].repeat(b, 1).to(device)], dim=1
+            )
+            step_pos = pos[:, -1:].repeat_interleave(n_cand, 0) + 1 + torch.arange(max_len - 1, device=device)
+            res2 = model(
+                input_ids=step_ids,
+                attention_mask=step_mask,
+                position_ids=step_pos,
+                cache=cache,
+                use_cache=True,
+            )
+            logp = torch.log_softmax(res2.logits.float(), dim=-1)  # (B*C, L-1, V)
+            targets = cand_ids[:, 1:].repeat(b, 1).to(device)  # (B*C, L-1)
+            tok_lp = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+            tok_lp = tok_lp * cand_mask[:, 1:].repeat(b, 1).to(device)
+            total = total + tok_lp.sum(-1).view(b, n_cand)
+        out[start : start + b] = total.cpu().numpy()
+    return out
+
+
+@torch.no_grad()
+def score_candidates_naive(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    candidates: Sequence[str],
+) -> np.ndarray:
+    """Reference implementation: one full forward pass per (prompt, candidate), no cache, no batching."""
+    device = next(model.parameters()).device
+    out = np.zeros((len(prompts), len(candidates)))
+    for i, prompt in enumerate(prompts):
+        for j, c in enumerate(candidates):
+            p, r = encode_prompt_response(tokenizer, prompt, c)
+            p = fit_prompt(p, model.config.n_positions - len(r))
+            ids = torch.tensor([p + r], device=device)
+            logp = torch.log_softmax(model(input_ids=ids).logits[0].float(), dim=-1)
+            targets = ids[0, len(p) :]
+            out[i, j] = logp[len(p) - 1 : -1].gather(-1, targets.unsqueeze(-1)).sum().item()
+    return out
+
+
+def softmax(scores: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row-wise softmax of log-likelihoods or logits."""
+    z = np.asarray(scores, dtype=np.float64) / temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def fit_temperature(scores: np.ndarray, labels: Sequence[int], grid: Sequence[float] | None = None) -> float:
+    """Temperature minimising the negative log-likelihood of ``labels`` (column indices) on held-out scores."""
+    grid = grid if grid is not None else np.exp(np.linspace(np.log(0.05), np.log(20.0), 60))
+    y = np.asarray(labels)
+    nll = [-np.log(softmax(scores, t)[np.arange(len(y)), y] + 1e-12).mean() for t in grid]
+    return float(grid[int(np.argmin(nll))])
+
+
+def predict_labels(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    task: Task,
+    sequences: Sequence[str],
+    *,
+    examples: Sequence[Sequence[Example]] | None = None,
+    batch_size: int = 32,
+    method: str = "instruct",
+) -> list[Prediction]:
+    """Classify sequences by label likelihood; ``examples`` (one list per sequence) makes prompts few-shot."""
+    prompts = [
+        format_prompt(task, s, examples[i] if examples is not None else ()) for i, s in enumerate(sequences)
+    ]
+    probs = softmax(score_candidates(model, tokenizer, prompts, task.label_names, batch_size=batch_size))
+    ids = task.label_ids
+    return [
+        Prediction(
+            label=ids[int(row.argmax())],
+            label_name=task.label_names[int(row.argmax())],
+            probs={name: float(p) for name, p in zip(task.label_names, row, strict=True)},
+            method=method,
+        )
+        for row in probs
+    ]

@@ -1,0 +1,209 @@
+"""The whole training recipe as resumable stages driven by one JSON config (``configs/tiny.json``):
+
+    tokenizer -> corpus (uint16 token files) -> pretrain -> split (validation pools) -> sft -> classify
+
+Each stage writes into ``out_dir`` and is skipped when its output is complete, so an interrupted run
+continues where it stopped (pretraining also resumes mid-run from its last checkpoint).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dnahlm.errors import ConfigError, DataFormatError
+
+STAGES = ("tokenizer", "corpus", "pretrain", "split", "sft", "classify")
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read config ({exc.strerror or exc})") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{p}, line {exc.lineno}: invalid JSON ({exc.msg})") from exc
+
+
+def corpus_config(cfg: dict[str, Any], data: Path):
+    from dnahlm.corpus import CorpusConfig
+
+    c = {k: v for k, v in cfg["corpus"].items() if k != "max_chars"}
+    dna = sorted((data / "genome").glob("*.f*a.gz"))
+    eng = sorted((data / "english").glob("*.jsonl.gz"))
+    if not dna or not eng:
+        raise DataFormatError(
+            f"{data}: expected genome/*.fa.gz and english/*.jsonl.gz (the shared data layout)"
+        )
+    gue = sorted((data / "gue").glob("*/*.csv"))
+    return CorpusConfig(dna_paths=dna, english_paths=eng, exclude_csvs=gue, seed=cfg["seed"], **c)
+
+
+def stage_tokenizer(cfg: dict[str, Any], data: Path, out: Path) -> None:
+    from dnahlm.corpus import sample_texts
+    from dnahlm.tokenizer import train_tokenizer
+
+    dest = out / "data" / "tokenizer"
+    if (dest / "tokenizer.json").is_file():
+        return
+    ccfg = corpus_config(cfg, data)
+    ccfg.exclude_csvs = []  # held-out rows are filtered when the token files are built
+    tok = train_tokenizer(
+        sample_texts(ccfg, cfg["tokenizer"]["sample_chars"]),
+        cfg["tokenizer"]["vocab_size"],
+        show_progress=True,
+    )
+    tok.save_pretrained(dest)
+
+
+def stage_corpus(cfg: dict[str, Any], data: Path, out: Path) -> None:
+    from dnahlm.corpus import build_pretraining_data
+    from dnahlm.tokenizer import load_tokenizer
+
+    if (out / "data" / "meta.json").is_file():
+        return
+    tok = load_tokenizer(out / "data" / "tokenizer")
+    build_pretraining_data(
+        corpus_config(cfg, data), tok, out / "data", max_chars=cfg["corpus"].get("max_chars")
+    )
+
+
+def stage_pretrain(cfg: dict[str, Any], data: Path, out: Path) -> None:
+    from dnahlm.model import read_meta
+    from dnahlm.train.pretrain import PretrainConfig, pretrain
+
+    pc = PretrainConfig(
+        data_dir=out / "data", out_dir=out / "pretrained", seed=cfg["seed"], **cfg["pretrain"]
+    )
+    done = read_meta(pc.out_dir).get("pretraining", {}).get("steps", 0)
+    if done >= pc.max_steps or (read_meta(pc.out_dir).get("pretraining", {}).get("finished")):
+        return
+    pretrain(pc)
+
+
+def gue_tasks(data: Path):
+    from dnahlm.tasks import load_tasks_json
+
+    tj = data / "gue" / "tasks.json"
+    if not tj.is_file():
+        raise DataFormatError(f"{tj} not found (the instruction-tuning tasks)")
+    return load_tasks_json(tj)
+
+
+def pool_file(data: Path, name: str) -> Path:
+    """A task's training pool: GUE's train.csv where it exists, else its dev.csv (the only pool given)."""
+    train = data / "gue" / name / "train.csv"
+    return train if train.is_file() else data / "gue" / name / "dev.csv"
+
+
+def write_pool(path: Path, examples) -> None:
+    import csv
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["sequence", "label"])
+        w.writerows((e.sequence, e.label) for e in examples)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+def stage_split(cfg: dict[str, Any], data: Path, out: Path) -> None:
+    """Carve a seeded validation split from each task's pool: out/splits/<task>/{train,val}.csv."""
+    from dnahlm.tasks import read_pool, split_pool
+
+    for name, task in gue_tasks(data).items():
+        dest = out / "splits" / name
+        if (dest / "val.csv").is_file():
+            continue
+        pool = read_pool(pool_file(data, name), task)
+        train, val = split_pool(pool, seed=cfg["seed"], **cfg["split"])
+        write_pool(dest / "train.csv", train)
+        write_pool(dest / "val.csv", val)
+
+
+def task_data(data: Path, out: Path):
+    from dnahlm.tasks import read_pool
+    from dnahlm.train.sft import TaskData
+
+    return [
+        TaskData(
+            task,
+            read_pool(out / "splits" / name / "train.csv", task),
+            read_pool(out / "splits" / name / "val.csv", task),
+        )
+        for name, task in gue_tasks(data).items()
+    ]
+
+
+def stage_sft(cfg: dict[str, Any], data: Path, out: Path) -> None:
+    from dnahlm.model import read_meta
+    from dnahlm.train.sft import SFTConfig, sft
+
+    if "sft" in read_meta(out / "sft"):
+        return
+    sft(
+        SFTConfig(init_from=out / "pretrained", out_dir=out / "sft", seed=cfg["seed"], **cfg["sft"]),
+        task_data(data, out),
+    )
+
+
+def stage_classify(cfg: dict[str, Any], data: Path, out: Path) -> None:
+    from dnahlm.train.classify import ClassifyConfig, list_heads, train_classifier
+
+    done = set(list_heads(out / "sft"))
+    for td in task_data(data, out):
+        if td.task.name not in done:
+            train_classifier(
+                ClassifyConfig(checkpoint=out / "sft", seed=cfg["seed"], **cfg["classify"]),
+                td.task,
+                td.train,
+                td.val,
+            )
+
+
+def export(out: Path, dest: Path) -> Path:
+    """Copy the final checkpoint (instruction-tuned LM + heads) to ``dest`` with fp16 weights."""
+    import shutil
+
+    import torch
+
+    from dnahlm.model import load_model, save_checkpoint
+
+    final = out / "sft"
+    m = load_model(final, device="cpu")
+    save_checkpoint(m.model, m.tokenizer, dest, m.meta, dtype=torch.float16)
+    if (final / "heads").is_dir():
+        shutil.rmtree(dest / "heads", ignore_errors=True)
+        shutil.copytree(final / "heads", dest / "heads")
+    return dest
+
+
+STAGE_FUNCS: dict[str, Callable[[dict[str, Any], Path, Path], None]] = {
+    "tokenizer": stage_tokenizer,
+    "corpus": stage_corpus,
+    "pretrain": stage_pretrain,
+    "split": stage_split,
+    "sft": stage_sft,
+    "classify": stage_classify,
+}
+
+
+def run(config_path: str | Path, data: str | Path, out: str | Path, stages: list[str] | None = None) -> Path:
+    """Run the named stages (default: all, in order) of the recipe; returns ``out``."""
+    cfg = load_config(config_path)
+    data, out = Path(data), Path(out)
+    if not data.is_dir():
+        raise DataFormatError(f"data folder {data} not found (point --data at the shared data folder)")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in stages or list(STAGES):
+        if name not in STAGES:
+            raise ConfigError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
+        STAGE_FUNCS[name](cfg, data, out)
+    return out

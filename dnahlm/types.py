@@ -1,0 +1,29 @@
+"""Shared result types, JSON-serialisable (pydantic), used by every layer."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Evidence(BaseModel):
+    """A piece of evidence behind a prediction or an answer (a retrieved example, passage, tool result)."""
+
+    id: str
+    kind: str = Field(description="'example', 'passage', 'sequence', 'tool', ...")
+    score: float = 0.0
+    source: str = ""
+    label: str | None = None
+    snippet: str | None = None
+
+
+class Prediction(BaseModel):
+    """A classification of one sequence: the label, a probability per label name, and the evidence used."""
+
+    label: int
+    label_name: str
+    probs: dict[str, float]
+    method: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    text: str | None = Field(
+        default=None, description="Generated answer text, where the method produced one."
+    )
