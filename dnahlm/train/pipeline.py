@@ -15,7 +15,7 @@ from typing import Any
 
 from dnahlm.errors import ConfigError, DataFormatError
 
-STAGES = ("tokenizer", "corpus", "pretrain", "split", "sft", "classify")
+STAGES = ("tokenizer", "corpus", "pretrain", "split", "sft", "classify", "report")
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
@@ -168,6 +168,33 @@ def stage_classify(cfg: dict[str, Any], data: Path, out: Path) -> None:
             )
 
 
+def stage_report(
+    cfg: dict[str, Any], data: Path, out: Path, methods: tuple[str, ...] = ("instruct", "classifier")
+) -> None:
+    """Evaluate each method on each task's validation split (the `dnahlm eval` harness); out/report.json."""
+    from dnahlm.evaluate import EvalContext, evaluate
+    from dnahlm.model import write_json_atomic
+
+    report_path = out / "report.json"
+    report = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    for td in task_data(data, out):
+        for method in methods:
+            key = f"{td.task.name}/{method}"
+            if key in report:
+                continue
+            ctx = EvalContext(
+                task=td.task, pool=td.train, test=td.val, model_path=out / "sft", seed=cfg["seed"]
+            )
+            report[key] = evaluate(ctx, method)
+            r = report[key]
+            print(
+                f"{key}: n={r['n']} acc={r['accuracy']:.3f} f1={r['macro_f1']:.3f} mcc={r['mcc']:.3f} "
+                f"lenient={r['lenient_accuracy']:.3f} ({r['seconds']:.0f} s)",
+                flush=True,
+            )
+            write_json_atomic(report_path, report)
+
+
 def export(out: Path, dest: Path) -> Path:
     """Copy the final checkpoint (instruction-tuned LM + heads) to ``dest`` with fp16 weights."""
     import shutil
@@ -178,10 +205,25 @@ def export(out: Path, dest: Path) -> Path:
 
     final = out / "sft"
     m = load_model(final, device="cpu")
-    save_checkpoint(m.model, m.tokenizer, dest, m.meta, dtype=torch.float16)
+    meta = dict(m.meta)
+    if (out / "report.json").is_file():
+        meta["validation"] = {
+            k: {f: v[f] for f in ("n", "accuracy", "macro_f1", "mcc", "lenient_accuracy")}
+            for k, v in json.loads((out / "report.json").read_text()).items()
+        }
+    data_meta = out / "data" / "meta.json"
+    if data_meta.is_file():
+        meta["pretraining_data"] = {
+            k: v for k, v in json.loads(data_meta.read_text()).items() if k != "config"
+        }
+    save_checkpoint(m.model, m.tokenizer, dest, meta, dtype=torch.float16)
     if (final / "heads").is_dir():
+        from safetensors.torch import load_file, save_file
+
         shutil.rmtree(dest / "heads", ignore_errors=True)
         shutil.copytree(final / "heads", dest / "heads")
+        for f in (dest / "heads").glob("*/head.safetensors"):  # heads in fp16 too (loaded back as fp32)
+            save_file({k: v.half() for k, v in load_file(str(f)).items()}, str(f))
     return dest
 
 
@@ -192,6 +234,7 @@ STAGE_FUNCS: dict[str, Callable[[dict[str, Any], Path, Path], None]] = {
     "split": stage_split,
     "sft": stage_sft,
     "classify": stage_classify,
+    "report": stage_report,
 }
 
 
