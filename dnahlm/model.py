@@ -92,33 +92,54 @@ def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
 
 
-def atomic_dir(path: str | Path, write: Callable[[Path], None]) -> Path:
+def _recover(dest: Path) -> None:
+    """Put back a folder left aside by a save that was interrupted between its two renames."""
+    if dest.exists():
+        return
+    left = sorted(dest.parent.glob(f".{dest.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if left:
+        os.replace(left[-1], dest)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_dir(path: str | Path, write: Callable[[Path], None], *, keep: tuple[str, ...] = ()) -> Path:
     """Write a folder atomically: ``write(tmp)`` fills a temporary sibling, which then replaces ``path``.
 
-    An interrupted write leaves the previous folder untouched. Existing content of ``path`` that
-    ``write`` does not produce (e.g. ``heads/``) is carried over unless ``write`` made it.
+    An interrupted write leaves the previous folder untouched (a crash between the two renames leaves it
+    aside as ``.<name>.old-*``, which the next save or load puts back). Entries of the old folder named in
+    ``keep`` (e.g. ``heads``) are carried over unless ``write`` produced them; nothing else is.
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _recover(dest)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+    os.chmod(tmp, 0o755)
     try:
         write(tmp)
-        if dest.exists():
-            for child in dest.iterdir():
-                if not (tmp / child.name).exists() and not child.name.startswith("."):
-                    if child.is_dir():
-                        shutil.copytree(child, tmp / child.name)
-                    else:
-                        shutil.copy2(child, tmp / child.name)
+        for name in keep:
+            old_entry = dest / name
+            if old_entry.exists() and not (tmp / name).exists():
+                if old_entry.is_dir():
+                    shutil.copytree(old_entry, tmp / name)
+                else:
+                    shutil.copy2(old_entry, tmp / name)
         for f in tmp.rglob("*"):
             if f.is_file():
                 with open(f, "rb") as fh:
                     os.fsync(fh.fileno())
         old = None
         if dest.exists():
-            old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
             os.replace(dest, old)
         os.replace(tmp, dest)
+        _fsync_dir(dest.parent)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:
@@ -151,11 +172,17 @@ def save_checkpoint(
     meta: dict[str, Any] | None = None,
     *,
     dtype: torch.dtype | None = None,
+    extra: Callable[[Path], None] | None = None,
 ) -> Path:
     """Save model, tokenizer and metadata as one Hugging Face folder, atomically.
 
+    Classification heads already in the folder are kept (they record which base weights they were trained
+    on, see :mod:`dnahlm.train.classify`); other old files are not.
+
     Args:
         dtype: store weights in this dtype (e.g. ``torch.float16`` to halve the size); None keeps them.
+        extra: writes more files into the new folder before it is swapped in (e.g. optimizer state), so
+            they are committed together with the weights.
     """
 
     def write(tmp: Path) -> None:
@@ -168,8 +195,10 @@ def save_checkpoint(
         tokenizer.save_pretrained(tmp)
         previous = read_meta(path)
         write_json_atomic(tmp / META_FILE, {**previous, **(meta or {}), "format": 1})
+        if extra is not None:
+            extra(tmp)
 
-    return atomic_dir(path, write)
+    return atomic_dir(path, write, keep=(HEADS_DIR,))
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:
@@ -182,6 +211,7 @@ def read_meta(path: str | Path) -> dict[str, Any]:
 
 def check_checkpoint_dir(path: Path) -> None:
     """Raise :class:`ModelNotFoundError` with what is missing when ``path`` is not a loadable checkpoint."""
+    _recover(path)
     if not path.is_dir():
         raise ModelNotFoundError(
             f"model folder {path} not found (pass --model DIR or set DNAHLM_MODEL to a checkpoint folder)"

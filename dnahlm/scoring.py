@@ -48,6 +48,17 @@ def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, 
     return ids, mask, positions
 
 
+def prompt_budget(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, candidates: Sequence[str]
+) -> int:
+    """Most prompt tokens that leave room for the longest candidate and its end-of-text token.
+
+    Scoring, the naive reference and SFT all cut prompts to this budget, so they see the same tokens.
+    """
+    longest = max(len(tokenizer(c, add_special_tokens=False)["input_ids"]) for c in candidates)
+    return model.config.n_positions - longest - 1
+
+
 def fit_prompt(prompt_ids: list[int], budget: int) -> list[int]:
     """Keep the last ``budget`` tokens of a prompt that would overflow the context."""
     return prompt_ids[-budget:] if len(prompt_ids) > budget else prompt_ids
@@ -73,7 +84,7 @@ def score_candidates(
     for j, c in enumerate(cand):
         cand_ids[j, : len(c)] = torch.tensor(c)
         cand_mask[j, : len(c)] = 1
-    budget = model.config.n_positions - max_len
+    budget = prompt_budget(model, tokenizer, candidates)
     out = np.zeros((len(prompts), n_cand), dtype=np.float64)
     encoded = [fit_prompt(tokenizer(p, add_special_tokens=False)["input_ids"], budget) for p in prompts]
 
@@ -117,15 +128,16 @@ def score_candidates_naive(
 ) -> np.ndarray:
     """Reference implementation: one full forward pass per (prompt, candidate), no cache, no batching."""
     device = next(model.parameters()).device
+    budget = prompt_budget(model, tokenizer, candidates)
     out = np.zeros((len(prompts), len(candidates)))
     for i, prompt in enumerate(prompts):
         for j, c in enumerate(candidates):
             p, r = encode_prompt_response(tokenizer, prompt, c)
-            p = fit_prompt(p, model.config.n_positions - len(r))
-            ids = torch.tensor([p + r], device=device)
+            p = fit_prompt(p, budget)
+            ids = torch.tensor([p + r[:-1]], device=device)  # the final end-of-text is predicted, never fed
             logp = torch.log_softmax(model(input_ids=ids).logits[0].float(), dim=-1)
-            targets = ids[0, len(p) :]
-            out[i, j] = logp[len(p) - 1 : -1].gather(-1, targets.unsqueeze(-1)).sum().item()
+            targets = torch.tensor(r, device=device)
+            out[i, j] = logp[len(p) - 1 :].gather(-1, targets.unsqueeze(-1)).sum().item()
     return out
 
 

@@ -82,3 +82,29 @@ def test_build_pretraining_data_writes_uint16_splits(corpus_files, tmp_path, tin
     val_dna = np.fromfile(tmp_path / "data" / "val_dna.bin", dtype=np.uint16)
     text = tiny_tokenizer.decode(val_dna.tolist())
     assert set(text.replace("<|endoftext|>", "")) <= set("ACGTN")
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_real_gue_promoters_never_enter_the_real_corpus():
+    """Checked by plain substring search on both strands, independently of the k-mer filter."""
+    from dnahlm.tasks import get_task, read_pool
+
+    from .conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    gue = SHARED_DATA / "gue"
+    csv = gue / "prom_300_all" / "dev.csv"
+    rows = [e.sequence for e in read_pool(csv, get_task(gue / "tasks.json", "prom_300_all"))]
+    genome = [SHARED_DATA / "genome" / "human_hg19_chr1_first3.0Mb.fa.gz"]
+
+    def leaked(exclude):
+        cfg = CorpusConfig(dna_paths=genome, english_paths=[], dna_fraction=1.0, exclude_csvs=exclude)
+        text = "|".join(d.text for d in mixed_documents(cfg))
+        return sum(r[50:250] in text or reverse_complement(r[50:250]) in text for r in rows)
+
+    assert (
+        leaked([]) > 0
+    )  # without the filter, real GUE promoters (5 at the time of writing) are in the corpus
+    assert leaked([csv]) == 0

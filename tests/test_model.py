@@ -99,3 +99,18 @@ def test_missing_or_incomplete_folders_are_clear_errors(tmp_path, tiny_checkpoin
     (tiny_checkpoint / "model.safetensors").rename(tiny_checkpoint / "pytorch_model.bin")
     with pytest.raises(ModelNotFoundError, match="pickle"):
         load_model(tiny_checkpoint)
+
+
+def test_resave_never_carries_stale_weight_files(tiny_checkpoint, tiny_loaded):
+    (tiny_checkpoint / "model-00001-of-00002.safetensors").write_bytes(b"stale")
+    (tiny_checkpoint / "notes.txt").write_text("old")
+    save_checkpoint(tiny_loaded.model, tiny_loaded.tokenizer, tiny_checkpoint)
+    names = {p.name for p in tiny_checkpoint.iterdir()}
+    assert "model-00001-of-00002.safetensors" not in names and "notes.txt" not in names
+
+
+def test_interrupted_swap_is_recovered(tiny_checkpoint, tiny_loaded):
+    aside = tiny_checkpoint.with_name(f".{tiny_checkpoint.name}.old-crashed")
+    tiny_checkpoint.rename(aside)  # as if a save died between its two renames
+    assert load_model(tiny_checkpoint).meta["preset"] == "tiny-test"
+    assert not aside.exists()

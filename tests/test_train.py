@@ -93,3 +93,35 @@ def test_classification_head_is_small_and_reloads(sft_checkpoint_session, motif_
     assert info["val"]["n"] == 40
     with pytest.raises(ModelNotFoundError, match="heads: motif"):
         load_classifier(sft_checkpoint_session, "splice")
+
+
+def test_head_refuses_other_base_weights(sft_checkpoint_session, tmp_path, sft_loaded):
+    import shutil
+
+    from dnahlm.model import save_checkpoint
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sft_checkpoint_session, copy)
+    weight = sft_loaded.model.transformer.h[0].mlp.c_fc.weight
+    original = weight.detach().clone()
+    with torch.no_grad():
+        weight.add_(0.01)
+    try:
+        save_checkpoint(sft_loaded.model, sft_loaded.tokenizer, copy)  # new base weights, heads kept
+    finally:
+        with torch.no_grad():
+            weight.copy_(original)
+    assert list_heads(copy) == ["motif"]
+    with pytest.raises(ModelNotFoundError, match="other base weights"):
+        load_classifier(copy, "motif")
+
+
+def test_head_reads_end_of_text_when_padding_is_end_of_text(sft_checkpoint_session, motif_task):
+    """Published GPT-2 tokenizers pad with end-of-text; the head must still read the end-of-text token."""
+    model, tok, _ = load_classifier(sft_checkpoint_session, "motif", device="cpu")
+    seqs = [e.sequence for e in motif_examples(6, 4)] + ["ACGT"]
+    ours = classify_probs(model, tok, seqs)
+    tok.pad_token = tok.eos_token
+    alone = np.stack([classify_probs(model, tok, [s])[0] for s in seqs])
+    np.testing.assert_allclose(classify_probs(model, tok, seqs), alone, atol=1e-5)
+    np.testing.assert_allclose(ours, alone, atol=1e-5)

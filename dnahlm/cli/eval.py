@@ -65,8 +65,12 @@ def run(args: argparse.Namespace) -> int:
         keep = set(random.Random(args.seed).sample(range(len(test)), args.limit))
         test = [e for i, e in enumerate(test) if i in keep]
     pool = read_pool(args.train, task) if args.train is not None else []
-    if pool and {e.sequence for e in pool} >= {e.sequence for e in test}:
-        print(f"dnahlm eval: warning: every test sequence is also in the pool {args.train}", file=sys.stderr)
+    overlap = len({e.sequence for e in pool} & {e.sequence for e in test})
+    if overlap:
+        print(
+            f"dnahlm eval: warning: {overlap} test sequence(s) also occur in the pool {args.train}",
+            file=sys.stderr,
+        )
     ctx = EvalContext(
         task=task,
         pool=pool,

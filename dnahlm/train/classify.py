@@ -15,6 +15,7 @@ checkpoint's weights plus the head.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -59,6 +60,34 @@ def _base_weights(checkpoint: Path) -> dict[str, torch.Tensor]:
     return weights
 
 
+def base_fingerprint(checkpoint: Path) -> str:
+    """A hash of the checkpoint's transformer weights rounded to fp16 (so an fp16 export keeps it).
+
+    A head is only valid on the base weights it was trained on; ``head.json`` records this fingerprint.
+    """
+    h = hashlib.sha256()
+    for name, t in sorted(_base_weights(checkpoint).items()):
+        if name.startswith("transformer."):
+            h.update(name.encode())
+            h.update(t.to(torch.float16).contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def head_pad_id(tokenizer: PreTrainedTokenizerBase) -> int:
+    """Padding id for the head's inputs, never the end-of-text id.
+
+    ``GPT2ForSequenceClassification`` reads the rightmost token that is not padding; our inputs end with
+    end-of-text, so padding must differ from it (published GPT-2 tokenizers pad with end-of-text).
+    Padded positions are masked out, so any other id will do.
+    """
+    pad = tokenizer.pad_token_id
+    return (
+        pad
+        if pad is not None and pad != tokenizer.eos_token_id
+        else (tokenizer.eos_token_id + 1) % len(tokenizer)
+    )
+
+
 def _build(checkpoint: Path, task: Task) -> GPT2ForSequenceClassification:
     cfg = GPT2Config.from_pretrained(str(checkpoint))
     cfg.num_labels = len(task.labels)
@@ -94,7 +123,7 @@ def classify_probs(model, tokenizer, sequences: list[str], *, batch_size: int = 
     rows = encode_sequences(tokenizer, sequences, model.config.n_positions)
     out = []
     for s in range(0, len(rows), batch_size):
-        ids, mask, pos = (t.to(device) for t in left_pad(rows[s : s + batch_size], tokenizer.pad_token_id))
+        ids, mask, pos = (t.to(device) for t in left_pad(rows[s : s + batch_size], head_pad_id(tokenizer)))
         logits = model(input_ids=ids, attention_mask=mask, position_ids=pos).logits  # (B, C), last token
         out.append(torch.softmax(logits.float(), -1).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, model.config.num_labels))
@@ -111,7 +140,7 @@ def train_classifier(
     tokenizer = load_tokenizer(checkpoint)
     torch.manual_seed(cfg.seed)
     model = _build(checkpoint, task)
-    model.config.pad_token_id = tokenizer.pad_token_id
+    model.config.pad_token_id = head_pad_id(tokenizer)
     trainable = set(_trainable_names(model, cfg.train_layers))
     for name, p in model.named_parameters():
         p.requires_grad = name in trainable
@@ -133,7 +162,7 @@ def train_classifier(
                 step, lr=cfg.lr, min_lr=cfg.min_lr, warmup_steps=cfg.warmup_steps, max_steps=cfg.max_steps
             )
         rows = encode_sequences(tokenizer, [e.sequence for e in batch], model.config.n_positions)
-        ids, mask, pos = (t.to(device) for t in left_pad(rows, tokenizer.pad_token_id))
+        ids, mask, pos = (t.to(device) for t in left_pad(rows, head_pad_id(tokenizer)))
         y = torch.tensor([col[e.label] for e in batch], device=device)
         with autocast_for(device):
             logits = model(input_ids=ids, attention_mask=mask, position_ids=pos).logits
@@ -161,6 +190,7 @@ def train_classifier(
         task,
         sorted(trainable),
         {
+            "base_fingerprint": base_fingerprint(checkpoint),
             "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
             "steps": step,
             "train_examples": len(train),
@@ -217,11 +247,16 @@ def load_classifier(checkpoint: str | Path, task_name: str, *, device: str | Non
         labels={int(k): v for k, v in info["labels"].items()},
         instruction=info.get("instruction"),
     )
+    if info.get("base_fingerprint") not in (None, base_fingerprint(checkpoint)):
+        raise ModelNotFoundError(
+            f"{head_dir}: this head was trained on other base weights than {checkpoint}'s; "
+            "retrain it (dnahlm train ... --stages classify)"
+        )
     tokenizer = load_tokenizer(checkpoint)
     model = _build(checkpoint, task)
     model.load_state_dict(
         {k: v.float() for k, v in load_file(str(head_dir / "head.safetensors")).items()}, strict=False
     )
-    model.config.pad_token_id = tokenizer.pad_token_id
+    model.config.pad_token_id = head_pad_id(tokenizer)
     model.to(resolve_device(device or "auto")).eval()
     return model, tokenizer, task

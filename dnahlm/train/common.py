@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from contextlib import nullcontext
@@ -52,7 +53,7 @@ def save_training_state(folder: Path, optimizer: torch.optim.Optimizer, extra: d
                 scalars.setdefault(str(pid), {})[key] = value
     tmp = folder / ".optimizer.safetensors.tmp"
     save_file(tensors, str(tmp))
-    tmp.replace(folder / "optimizer.safetensors")
+    os.replace(tmp, folder / "optimizer.safetensors")
     write_json_atomic(
         folder / "state.json", {"param_groups": sd["param_groups"], "scalars": scalars, **extra}
     )

@@ -153,8 +153,16 @@ def pretrain(config: PretrainConfig, *, resume: bool = True, echo: bool = True) 
                 **metrics,
             },
         }
-        save_checkpoint(model, tokenizer, cfg.out_dir, info)
-        save_training_state(state_dir, optimizer, {"step": step, "tokens_seen": tokens_seen})
+        # weights and optimizer state are committed together, so a resume never pairs mismatched ones
+        save_checkpoint(
+            model,
+            tokenizer,
+            cfg.out_dir,
+            info,
+            extra=lambda tmp: save_training_state(
+                tmp / STATE_DIR, optimizer, {"step": step, "tokens_seen": tokens_seen}
+            ),
+        )
 
     t_start = time.time()
     t_log, tok_log = time.time(), 0

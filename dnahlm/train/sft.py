@@ -19,7 +19,7 @@ import torch
 from dnahlm.metrics import classification_report
 from dnahlm.model import load_model, save_checkpoint
 from dnahlm.prompts import format_prompt, format_response
-from dnahlm.scoring import encode_prompt_response, fit_prompt, predict_labels
+from dnahlm.scoring import encode_prompt_response, fit_prompt, predict_labels, prompt_budget
 from dnahlm.settings import resolve_device
 from dnahlm.tasks import Example, Task
 from dnahlm.train.common import RunLog, autocast_for, lr_at, make_optimizer
@@ -58,22 +58,23 @@ class SFTConfig:
 
 
 def build_instruction_example(
-    tokenizer, task: Task, example: Example, max_len: int
+    tokenizer, task: Task, example: Example, budget: int
 ) -> tuple[list[int], list[int]]:
     """Input ids and labels of one example: prompt masked with -100, response and end-of-text learned."""
     p, r = encode_prompt_response(
         tokenizer, format_prompt(task, example.sequence), format_response(task, example.label)
     )
-    p = fit_prompt(p, max_len - len(r))
+    p = fit_prompt(p, budget)
     return p + r, [IGNORE] * len(p) + r
 
 
-def instruction_dataset(tasks: list[TaskData], tokenizer, max_len: int) -> list[dict]:
+def instruction_dataset(tasks: list[TaskData], model, tokenizer) -> list[dict]:
     """All training examples of all tasks as records (for inspection or writing out as JSON Lines)."""
     rows = []
     for td in tasks:
+        budget = prompt_budget(model, tokenizer, td.task.label_names)
         for ex in td.train:
-            ids, labels = build_instruction_example(tokenizer, td.task, ex, max_len)
+            ids, labels = build_instruction_example(tokenizer, td.task, ex, budget)
             rows.append({"task": td.task.name, "id": ex.id, "input_ids": ids, "labels": labels})
     return rows
 
@@ -135,7 +136,7 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
     model, tokenizer = loaded.model, loaded.tokenizer
     model.train()
     batch = cfg.batch_size * (cfg.gpu_batch_multiplier if device.startswith("cuda") else 1)
-    max_len = model.config.n_positions
+    budgets = {td.task.name: prompt_budget(model, tokenizer, td.task.label_names) for td in tasks}
     optimizer = make_optimizer(model, cfg.lr, cfg.weight_decay, (0.9, 0.95))
     sampler = BalancedSampler(tasks, cfg.seed)
     log = RunLog(Path(cfg.out_dir).parent / f"{Path(cfg.out_dir).name}.log.jsonl", echo=echo)
@@ -153,7 +154,7 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
         loss_sum = 0.0
         for micro in range(cfg.grad_accum):
             rows = [
-                build_instruction_example(tokenizer, t, ex, max_len)
+                build_instruction_example(tokenizer, t, ex, budgets[t.name])
                 for t, ex in sampler.batch(step * cfg.grad_accum + micro, batch)
             ]
             b = {k: v.to(device) for k, v in collate(rows, tokenizer.pad_token_id).items()}
