@@ -34,7 +34,7 @@ from dnahlm.scoring import fit_prompt, left_pad
 from dnahlm.settings import resolve_device
 from dnahlm.tasks import Example, Task
 from dnahlm.tokenizer import load_tokenizer
-from dnahlm.train.common import RunLog, autocast_for, lr_at, make_optimizer
+from dnahlm.train.common import RunLog, autocast_for, make_optimizer, optimizer_step, set_lr
 
 
 @dataclass
@@ -157,10 +157,7 @@ def train_classifier(
     while step < cfg.max_steps:
         rng = random.Random(f"{cfg.seed}:{task.name}:{step}")
         batch = [rng.choice(rng.choice(groups)) for _ in range(cfg.batch_size)]  # class-balanced
-        for g in optimizer.param_groups:
-            g["lr"] = lr_at(
-                step, lr=cfg.lr, min_lr=cfg.min_lr, warmup_steps=cfg.warmup_steps, max_steps=cfg.max_steps
-            )
+        set_lr(optimizer, step, cfg)
         rows = encode_sequences(tokenizer, [e.sequence for e in batch], model.config.n_positions)
         ids, mask, pos = (t.to(device) for t in left_pad(rows, head_pad_id(tokenizer)))
         y = torch.tensor([col[e.label] for e in batch], device=device)
@@ -168,9 +165,7 @@ def train_classifier(
             logits = model(input_ids=ids, attention_mask=mask, position_ids=pos).logits
         loss = torch.nn.functional.cross_entropy(logits.float(), y)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+        optimizer_step(model, optimizer, grad_clip=1.0)
         step += 1
         if step % 50 == 0:
             log(task=task.name, step=step, loss=loss.item())

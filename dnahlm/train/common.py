@@ -28,6 +28,39 @@ def lr_at(step: int, *, lr: float, min_lr: float, warmup_steps: int, max_steps: 
     return min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (lr - min_lr)
 
 
+def set_lr(optimizer: torch.optim.Optimizer, step: int, cfg: Any) -> float:
+    """Set every parameter group's learning rate for ``step`` from a training config's ``lr``, ``min_lr``,
+    ``warmup_steps`` and ``max_steps`` (see :func:`lr_at`); returns it."""
+    value = lr_at(step, lr=cfg.lr, min_lr=cfg.min_lr, warmup_steps=cfg.warmup_steps, max_steps=cfg.max_steps)
+    for group in optimizer.param_groups:
+        group["lr"] = value
+    return value
+
+
+def optimizer_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, grad_clip: float) -> None:
+    """Clip the gradient norm, step, and clear the gradients."""
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+
+
+class Throughput:
+    """Tokens per second since the last call of :meth:`rate`."""
+
+    def __init__(self) -> None:
+        self.since = time.time()
+        self.tokens = 0
+
+    def add(self, n: int) -> None:
+        self.tokens += n
+
+    def rate(self) -> float:
+        now = time.time()
+        value = self.tokens / max(now - self.since, 1e-9)
+        self.since, self.tokens = now, 0
+        return value
+
+
 def make_optimizer(
     model: torch.nn.Module, lr: float, weight_decay: float, betas: tuple[float, float]
 ) -> torch.optim.AdamW:

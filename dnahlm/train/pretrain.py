@@ -24,11 +24,13 @@ from dnahlm.tokenizer import load_tokenizer
 from dnahlm.train.common import (
     STATE_DIR,
     RunLog,
+    Throughput,
     autocast_for,
     load_training_state,
-    lr_at,
     make_optimizer,
+    optimizer_step,
     save_training_state,
+    set_lr,
 )
 
 
@@ -165,14 +167,11 @@ def pretrain(config: PretrainConfig, *, resume: bool = True, echo: bool = True) 
         )
 
     t_start = time.time()
-    t_log, tok_log = time.time(), 0
+    speed = Throughput()
     metrics: dict = {}
     step = start_step
     while step < cfg.max_steps:
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(
-                step, lr=cfg.lr, min_lr=cfg.min_lr, warmup_steps=cfg.warmup_steps, max_steps=cfg.max_steps
-            )
+        lr = set_lr(optimizer, step, cfg)
         loss_sum = 0.0
         for micro in range(cfg.grad_accum):
             xy = _batch(train, np.random.default_rng([cfg.seed, step, micro]), batch, cfg.block_size).to(
@@ -182,22 +181,13 @@ def pretrain(config: PretrainConfig, *, resume: bool = True, echo: bool = True) 
                 loss = model(input_ids=xy[:, :-1], labels=xy[:, :-1]).loss / cfg.grad_accum
             loss.backward()
             loss_sum += loss.item()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+        optimizer_step(model, optimizer, cfg.grad_clip)
         step += 1
         n_tok = batch * cfg.block_size * cfg.grad_accum
         tokens_seen += n_tok
-        tok_log += n_tok
+        speed.add(n_tok)
         if step % cfg.log_every == 0:
-            now = time.time()
-            log(
-                step=step,
-                loss=loss_sum,
-                lr=optimizer.param_groups[0]["lr"],
-                tokens_per_s=tok_log / (now - t_log),
-            )
-            t_log, tok_log = now, 0
+            log(step=step, loss=loss_sum, lr=lr, tokens_per_s=speed.rate())
         out_of_time = cfg.max_minutes is not None and (time.time() - t_start) / 60 >= cfg.max_minutes
         if step % cfg.eval_every == 0 or step == cfg.max_steps or out_of_time:
             metrics = {

@@ -22,7 +22,7 @@ from dnahlm.prompts import format_prompt, format_response
 from dnahlm.scoring import encode_prompt_response, fit_prompt, predict_labels, prompt_budget
 from dnahlm.settings import resolve_device
 from dnahlm.tasks import Example, Task
-from dnahlm.train.common import RunLog, autocast_for, lr_at, make_optimizer
+from dnahlm.train.common import RunLog, Throughput, autocast_for, make_optimizer, optimizer_step, set_lr
 
 IGNORE = -100
 
@@ -141,16 +141,14 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
     sampler = BalancedSampler(tasks, cfg.seed)
     log = RunLog(Path(cfg.out_dir).parent / f"{Path(cfg.out_dir).name}.log.jsonl", echo=echo)
     log(event="start", tasks=[t.task.name for t in tasks], train_examples=sum(len(t.train) for t in tasks))
-    t_start = t_log = time.time()
-    tokens = tokens_log = 0
+    t_start = time.time()
+    speed = Throughput()
+    tokens = 0
     val_metrics: dict = {}
     step = 0
     torch.manual_seed(cfg.seed)
     while step < cfg.max_steps:
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(
-                step, lr=cfg.lr, min_lr=cfg.min_lr, warmup_steps=cfg.warmup_steps, max_steps=cfg.max_steps
-            )
+        lr = set_lr(optimizer, step, cfg)
         loss_sum = 0.0
         for micro in range(cfg.grad_accum):
             rows = [
@@ -164,20 +162,11 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
             loss_sum += loss.item()
             n = int(b["attention_mask"].sum())
             tokens += n
-            tokens_log += n
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+            speed.add(n)
+        optimizer_step(model, optimizer, cfg.grad_clip)
         step += 1
         if step % cfg.log_every == 0:
-            now = time.time()
-            log(
-                step=step,
-                loss=loss_sum,
-                lr=optimizer.param_groups[0]["lr"],
-                tokens_per_s=tokens_log / (now - t_log),
-            )
-            t_log, tokens_log = now, 0
+            log(step=step, loss=loss_sum, lr=lr, tokens_per_s=speed.rate())
         out_of_time = cfg.max_minutes is not None and (time.time() - t_start) / 60 >= cfg.max_minutes
         if step % cfg.eval_every == 0 or step == cfg.max_steps or out_of_time:
             val_metrics = validate(model, tokenizer, tasks, cfg.eval_examples)
