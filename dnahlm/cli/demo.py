@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Question: is this 300 bp human sequence ({GLUT5_SOURCE}, GLUT5 promoter) a promoter?")
     print(f"Sequence: {GLUT5_PROMOTER_300[:60]}...{GLUT5_PROMOTER_300[-20:]}")
     pred = predict_labels(m.model, m.tokenizer, task, [GLUT5_PROMOTER_300])[0]
-    probs = ", ".join(f"{k} {v:.2f}" for k, v in pred.probs.items())
+    probs = ", ".join(f"{k} {v:.3f}" for k, v in pred.probs.items())
     print(f"instruct (label likelihood): {pred.label_name}  [{probs}]")
     if task.name in list_heads(m.path):
         model, tok, head_task = load_classifier(m.path, task.name, device="cpu")

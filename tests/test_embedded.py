@@ -1,0 +1,62 @@
+"""The embedded default checkpoint: present, small, documented, and used when --model is not given."""
+
+from __future__ import annotations
+
+import json
+
+from dnahlm.cli.main import main
+from dnahlm.examples import GLUT5_PROMOTER_300
+from dnahlm.settings import EMBEDDED_CHECKPOINTS
+
+from .conftest import write_csv
+
+TINY = EMBEDDED_CHECKPOINTS / "dnahlm-tiny"
+GUE_TASKS = {"prom_core_all", "prom_300_all", "tf_0", "tf_1", "tf_2", "splice"}
+
+
+def test_embedded_checkpoint_is_small_and_carries_its_card():
+    size = sum(f.stat().st_size for f in TINY.rglob("*") if f.is_file())
+    assert size < 25_000_000, size
+    meta = json.loads((TINY / "dnahlm.json").read_text())
+    assert meta["preset"] == "tiny"
+    assert {k.split("/")[0] for k in meta["validation"]} == GUE_TASKS
+    assert sorted(p.name for p in (TINY / "heads").iterdir()) == sorted(GUE_TASKS)
+    assert not list(TINY.rglob("*.bin")) and not list(TINY.rglob("*.pt"))
+
+
+def test_demo_answers_offline_with_the_embedded_model(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "instruct (label likelihood):" in out and "classifier head:" in out
+    line = next(x for x in out.splitlines() if x.startswith("instruct"))
+    probs = [float(t.rstrip("]")) for t in line.split("[")[1].replace(",", " ").split() if t[0].isdigit()]
+    assert len(probs) == 2 and abs(sum(probs) - 1) < 0.02
+
+
+def test_eval_uses_the_embedded_model_by_default(tmp_path):
+    from dnahlm.tasks import Example
+
+    test = write_csv(
+        tmp_path / "t.csv", [Example("a", GLUT5_PROMOTER_300, 1, "p"), Example("b", "ACGT" * 75, 0, "p")]
+    )
+    out = tmp_path / "r.json"
+    code = main(
+        [
+            "eval",
+            "--test",
+            str(test),
+            "--labels",
+            "0=non-promoter,1=promoter",
+            "--task",
+            "prom_300_all",
+            "--kind",
+            "promoter",
+            "--method",
+            "classifier",
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    assert json.loads(out.read_text())["model"] == "embedded:dnahlm-tiny"
