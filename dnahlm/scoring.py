@@ -64,6 +64,34 @@ def fit_prompt(prompt_ids: list[int], budget: int) -> list[int]:
     return prompt_ids[-budget:] if len(prompt_ids) > budget else prompt_ids
 
 
+def split_shared_prefix(
+    tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], budget: int
+) -> tuple[list[int], list[list[int]]] | None:
+    """Tokens of the text every prompt shares up to its last common line break, and each prompt's rest.
+
+    For classification prompts that is the whole Alpaca instruction, the same for every sequence of a task,
+    so it can be run once per batch instead of once per sequence. Returns None (use the plain path) when
+    there is no such prefix, a prompt would be cut to fit the context, or a prompt's tokens do not start
+    with the prefix's tokens (the split must not change the tokens the model sees).
+    """
+    if len(prompts) < 2:
+        return None
+    lo, hi = min(prompts), max(prompts)  # the common prefix of all is that of the extremes
+    n = next((i for i, (a, b) in enumerate(zip(lo, hi, strict=False)) if a != b), min(len(lo), len(hi)))
+    common = lo[:n]
+    cut = common.rfind("\n") + 1
+    if cut <= 0:
+        return None
+    prefix = tokenizer(common[:cut], add_special_tokens=False)["input_ids"]
+    rests = []
+    for p in prompts:
+        whole = tokenizer(p, add_special_tokens=False)["input_ids"]
+        if len(whole) > budget or whole[: len(prefix)] != prefix or len(whole) == len(prefix):
+            return None
+        rests.append(whole[len(prefix) :])
+    return prefix, rests
+
+
 @torch.no_grad()
 def score_candidates(
     model: PreTrainedModel,
@@ -73,7 +101,11 @@ def score_candidates(
     *,
     batch_size: int = 32,
 ) -> np.ndarray:
-    """Log-likelihood of each candidate response (with end-of-text) after each prompt: array (N, C)."""
+    """Log-likelihood of each candidate response (with end-of-text) after each prompt: array (N, C).
+
+    The text all prompts share (the instruction) is run once per batch; each prompt's own part is run once;
+    its cache is then repeated for every candidate.
+    """
     device = next(model.parameters()).device
     cand = [
         tokenizer(c, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id] for c in candidates
@@ -86,13 +118,24 @@ def score_candidates(
         cand_mask[j, : len(c)] = 1
     budget = prompt_budget(model, tokenizer, candidates)
     out = np.zeros((len(prompts), n_cand), dtype=np.float64)
-    encoded = [fit_prompt(tokenizer(p, add_special_tokens=False)["input_ids"], budget) for p in prompts]
+    shared = split_shared_prefix(tokenizer, prompts, budget)
+    if shared is None:
+        prefix: list[int] = []
+        encoded = [fit_prompt(tokenizer(p, add_special_tokens=False)["input_ids"], budget) for p in prompts]
+    else:
+        prefix, encoded = shared
 
     for start in range(0, len(prompts), batch_size):
         rows = encoded[start : start + batch_size]
         b = len(rows)
         ids, mask, pos = (t.to(device) for t in left_pad(rows, tokenizer.pad_token_id))
-        res = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
+        cache = None
+        if prefix:  # the shared instruction once, its cache repeated for the batch: [prefix][pad][own part]
+            cache = model(input_ids=torch.tensor([prefix], device=device), use_cache=True).cache
+            cache.batch_repeat_interleave(b)
+            mask = torch.cat([torch.ones((b, len(prefix)), dtype=mask.dtype, device=device), mask], dim=1)
+            pos = pos + len(prefix)
+        res = model(input_ids=ids, attention_mask=mask, position_ids=pos, cache=cache, use_cache=True)
         first = torch.log_softmax(res.logits[:, -1, :].float(), dim=-1)  # (B, V)
         total = first[:, cand_ids[:, 0].to(device)]  # (B, C): log p(first candidate token)
         if max_len > 1:

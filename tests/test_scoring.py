@@ -73,3 +73,23 @@ def test_stop_sequences_cut_and_are_never_streamed(tiny_tokenizer):
     assert all("#" not in p for p in pieces)
     eos = _TextState(tiny_tokenizer, [])
     assert eos.feed(tiny_tokenizer.eos_token_id) == "" and eos.done
+
+
+def test_shared_instruction_is_run_once_and_scores_are_unchanged(tiny_loaded, motif_task):
+    from dnahlm.prompts import format_prompt
+    from dnahlm.scoring import prompt_budget, split_shared_prefix
+
+    m = tiny_loaded
+    prompts = [format_prompt(motif_task, s) for s in ("ACGTTATAAAGG", "GG", "TTTTACGCGCGCATAT" * 4)]
+    shared = split_shared_prefix(m.tokenizer, prompts, prompt_budget(m.model, m.tokenizer, CANDIDATES))
+    assert shared is not None
+    prefix, rests = shared
+    assert m.tokenizer.decode(prefix).endswith("### Input:\n")
+    assert [prefix + r for r in rests] == [
+        m.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts
+    ]
+    fast = score_candidates(m.model, m.tokenizer, prompts, CANDIDATES, batch_size=2)
+    np.testing.assert_allclose(
+        fast, score_candidates_naive(m.model, m.tokenizer, prompts, CANDIDATES), atol=1e-3
+    )
+    assert split_shared_prefix(m.tokenizer, PROMPTS, 10_000) is None  # nothing shared up to a line break
