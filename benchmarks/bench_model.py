@@ -109,7 +109,7 @@ def bench_scoring(model_dir: Path | None, n: int, repeats: int) -> list[dict]:
             "unit": "seq/s",
         },
         {
-            "what": f"label scoring, naive loop (1 candidate per forward): {label}; max |diff| {agree:.1e}",
+            "what": f"label scoring, naive loop (1 candidate per forward): {label}; max abs. difference {agree:.1e}",
             "params": count_parameters(m.model),
             "rate": len(few) / t_naive,
             "unit": "seq/s",
