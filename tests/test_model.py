@@ -114,3 +114,17 @@ def test_interrupted_swap_is_recovered(tiny_checkpoint, tiny_loaded):
     tiny_checkpoint.rename(aside)  # as if a save died between its two renames
     assert load_model(tiny_checkpoint).meta["preset"] == "tiny-test"
     assert not aside.exists()
+
+
+def test_dnahlm_model_setting_picks_the_default_checkpoint(tiny_checkpoint, monkeypatch):
+    from dnahlm.settings import EMBEDDED_CHECKPOINTS, get_settings
+
+    get_settings.cache_clear()
+    assert get_settings().default_model_path() == EMBEDDED_CHECKPOINTS / "dnahlm-tiny"
+    monkeypatch.setenv("DNAHLM_MODEL", str(tiny_checkpoint))
+    get_settings.cache_clear()
+    try:
+        assert load_model().path == tiny_checkpoint
+    finally:
+        monkeypatch.delenv("DNAHLM_MODEL")
+        get_settings.cache_clear()

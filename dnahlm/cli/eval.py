@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from dnahlm.errors import ConfigError
+from dnahlm.settings import get_settings
 from dnahlm.tasks import Task, get_task, infer_kind, parse_labels, read_pool
 
 
@@ -32,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default="instruct", choices=METHOD_NAMES)
     p.add_argument("--limit", type=int, help="score a seeded random sample of N test rows")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument(
+        "--batch-size", type=int, help="sequences per forward pass (default: DNAHLM_BATCH_SIZE or 32)"
+    )
     p.add_argument("--device", help="cpu, cuda, ... (default: auto)")
     p.add_argument("--json", type=Path, help="write the result JSON here ('-' for stdout)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -71,12 +74,13 @@ def run(args: argparse.Namespace) -> int:
             f"dnahlm eval: warning: {overlap} test sequence(s) also occur in the pool {args.train}",
             file=sys.stderr,
         )
+    batch_size = args.batch_size or get_settings().batch_size
     ctx = EvalContext(
         task=task,
         pool=pool,
         test=test,
         model_path=args.model,
-        batch_size=args.batch_size,
+        batch_size=batch_size,
         seed=args.seed,
         progress=not args.quiet,
         device=args.device,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from dnahlm import __version__
 from dnahlm.errors import DnahlmError, UserInputError
+from dnahlm.settings import get_settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -38,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
+        settings = get_settings()
+        if settings.threads:
+            import torch
+
+            torch.set_num_threads(settings.threads)
         return handler(args)
     except UserInputError as exc:
         print(f"dnahlm {args.command}: error: {exc}", file=sys.stderr)
