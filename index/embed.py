@@ -1,0 +1,96 @@
+"""Embedders for the knowledge index, each a LangChain ``Embeddings``.
+
+:class:`KmerEmbeddings` turns a DNA sequence into its k-mer frequency vector (optionally over canonical
+k-mers, so a sequence and its reverse complement embed the same), L2-normalised, so the inner product
+of two vectors is their cosine similarity. It is fully vectorised: a batch of sequences is joined into
+one code array, every k-mer code is computed with k shifted adds, and one ``bincount`` per batch counts
+them per sequence. Letters other than A, C, G, T (N, IUPAC codes, text) start no k-mer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel, ConfigDict, Field
+
+_CODE = np.full(256, 4, dtype=np.uint8)  # 4 marks "not ACGT"
+for _i, _b in enumerate(b"ACGT"):
+    _CODE[_b] = _i
+    _CODE[_b + 32] = _i  # lower case too
+
+
+class KmerEmbeddings(BaseModel, Embeddings):
+    """k-mer frequency vectors of DNA sequences (dimension 4**k, or the number of canonical k-mers).
+
+    Example:
+        .. code-block:: python
+
+            from dnahlm.index.embed import KmerEmbeddings
+
+            emb = KmerEmbeddings(k=4, canonical=True)
+            vectors = emb.embed_documents(["ACGTTATAAAGG", "CCTTTATAACGT"])  # reverse complements: equal
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    k: int = Field(default=4, ge=1, le=12, description="k-mer length.")
+    canonical: bool = Field(default=False, description="Count a k-mer and its reverse complement as one.")
+    batch_size: int = Field(default=8192, ge=1, description="Sequences counted per bincount.")
+
+    @cached_property
+    def _columns(self) -> np.ndarray:
+        """Column of each of the 4**k k-mer codes (canonical k-mers share a column)."""
+        codes = np.arange(4**self.k, dtype=np.int64)
+        if not self.canonical:
+            return codes
+        rc = np.zeros_like(codes)
+        rest = codes.copy()
+        for _ in range(self.k):  # reverse complement in base 4: take digits from the right, complement them
+            rc = rc * 4 + (3 - rest % 4)
+            rest //= 4
+        canon = np.minimum(codes, rc)
+        _, columns = np.unique(canon, return_inverse=True)
+        return columns
+
+    @property
+    def dimension(self) -> int:
+        return int(self._columns.max()) + 1
+
+    def embed_array(self, sequences: Sequence[str]) -> np.ndarray:
+        """Embeddings of ``sequences`` as a float32 array (N, dimension), rows L2-normalised."""
+        out = np.zeros((len(sequences), self.dimension), dtype=np.float32)
+        for start in range(0, len(sequences), self.batch_size):
+            out[start : start + self.batch_size] = self._counts(sequences[start : start + self.batch_size])
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
+
+    def _counts(self, batch: Sequence[str]) -> np.ndarray:
+        k = self.k
+        # one array for the batch; a separator (code 4) after each sequence stops k-mers crossing rows
+        joined = "\x00".join(batch) + "\x00"
+        codes = _CODE[np.frombuffer(joined.encode("ascii", "replace"), dtype=np.uint8)]
+        n = len(codes) - k + 1
+        if n <= 0:
+            return np.zeros((len(batch), self.dimension), dtype=np.float32)
+        valid = codes < 4
+        kmer = np.zeros(n, dtype=np.int64)
+        ok = np.ones(n, dtype=bool)
+        for j in range(k):
+            kmer = kmer * 4 + (codes[j : j + n] & 3)
+            ok &= valid[j : j + n]
+        lengths = np.fromiter((len(s) + 1 for s in batch), dtype=np.int64, count=len(batch))
+        row = np.repeat(np.arange(len(batch)), lengths)[:n]
+        cols = self._columns[kmer[ok]]
+        flat = row[ok] * self.dimension + cols
+        counts = np.bincount(flat, minlength=len(batch) * self.dimension)
+        return counts.reshape(len(batch), self.dimension).astype(np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_array(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_array([text])[0].tolist()
