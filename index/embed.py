@@ -1,5 +1,7 @@
 """Embedders for the knowledge index, each a LangChain ``Embeddings``.
 
+:class:`DNAHLMEmbeddings` pools the hidden states of a DNAHLM checkpoint (the model layer's ``load_model``).
+
 :class:`KmerEmbeddings` turns a DNA sequence into its k-mer frequency vector (optionally over canonical
 k-mers, so a sequence and its reverse complement embed the same), L2-normalised, so the inner product
 of two vectors is their cosine similarity. It is fully vectorised: a batch of sequences is joined into
@@ -11,10 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+if TYPE_CHECKING:
+    from dnahlm.model import LoadedModel
 
 _CODE = np.full(256, 4, dtype=np.uint8)  # 4 marks "not ACGT"
 for _i, _b in enumerate(b"ACGT"):
@@ -88,6 +94,114 @@ class KmerEmbeddings(BaseModel, Embeddings):
         flat = row[ok] * self.dimension + cols
         counts = np.bincount(flat, minlength=len(batch) * self.dimension)
         return counts.reshape(len(batch), self.dimension).astype(np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_array(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_array([text])[0].tolist()
+
+
+class DNAHLMEmbeddings(BaseModel, Embeddings):
+    """Hidden states of a DNAHLM checkpoint, pooled per sequence (mean, last token or max), L2-normalised.
+
+    Sequences longer than ``max_tokens`` are cut into consecutive chunks that are embedded separately and
+    pooled again: a token-weighted mean of chunk means, the last chunk's last token, or the maximum.
+
+    Example:
+        .. code-block:: python
+
+            from dnahlm.index.embed import DNAHLMEmbeddings
+
+            emb = DNAHLMEmbeddings(pooling="mean")  # the embedded dnahlm-tiny; or model_path="path/to/ckpt"
+            vectors = emb.embed_documents(["ACGTTATAAAGG", "GGGCGGGGC"])
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str = Field(default="", description="Checkpoint folder; empty for the embedded default.")
+    pooling: Literal["mean", "last", "max"] = Field(
+        default="mean", description="How token states are pooled."
+    )
+    batch_size: int = Field(default=32, ge=1, description="Chunks per forward pass.")
+    max_tokens: int | None = Field(
+        default=None, ge=1, description="Chunk length in tokens (default: the context)."
+    )
+    normalize: bool = Field(default=True, description="L2-normalise the vectors (inner product = cosine).")
+
+    _loaded: Any = PrivateAttr(default=None)  # a dnahlm.model.LoadedModel, loaded on first use
+
+    @classmethod
+    def from_loaded(cls, loaded: LoadedModel, **kwargs: Any) -> DNAHLMEmbeddings:
+        """Use a model already in memory."""
+        emb = cls(model_path=str(loaded.path), **kwargs)
+        emb._loaded = loaded
+        return emb
+
+    @property
+    def loaded(self) -> LoadedModel:
+        if self._loaded is None:
+            from dnahlm.model import load_model  # torch and transformers only when this embedder is used
+
+            self._loaded = load_model(self.model_path or None)
+        return self._loaded
+
+    @property
+    def dimension(self) -> int:
+        return int(self.loaded.model.config.n_embd)
+
+    def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings (N, hidden size) as float32."""
+        import torch
+
+        with torch.no_grad():
+            return self._embed(texts, torch)
+
+    def _embed(self, texts: Sequence[str], torch: Any) -> np.ndarray:
+        m = self.loaded
+        size = min(self.max_tokens or m.model.config.n_positions, m.model.config.n_positions)
+        ids = m.tokenizer(list(texts), add_special_tokens=False)["input_ids"] if texts else []
+        chunks = [(i, row[s : s + size]) for i, row in enumerate(ids) for s in range(0, len(row), size)]
+        pooled = np.zeros((len(chunks), self.dimension), dtype=np.float32)
+        base = m.model.base_model  # the transformer without the LM head
+        device = m.device
+        for b in range(0, len(chunks), self.batch_size):
+            rows = [c for _, c in chunks[b : b + self.batch_size]]
+            width = max(len(r) for r in rows)
+            x = torch.full((len(rows), width), m.tokenizer.pad_token_id, dtype=torch.long)
+            mask = torch.zeros((len(rows), width), dtype=torch.long)
+            for j, r in enumerate(rows):  # right padding: positions start at 0 in every chunk
+                x[j, : len(r)] = torch.tensor(r)
+                mask[j, : len(r)] = 1
+            h = base(
+                input_ids=x.to(device), attention_mask=mask.to(device)
+            ).last_hidden_state.float()  # (B, T, C)
+            mk = mask.to(device).unsqueeze(-1).float()
+            lengths = mask.sum(1)
+            if self.pooling == "mean":
+                v = (h * mk).sum(1) / mk.sum(1)
+            elif self.pooling == "max":
+                v = h.masked_fill(mk == 0, float("-inf")).max(1).values
+            else:
+                v = h[torch.arange(len(rows)), (lengths - 1).to(device)]
+            pooled[b : b + len(rows)] = v.cpu().numpy()
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        weight = np.zeros(len(texts))
+        for (i, tokens), vec in zip(chunks, pooled, strict=True):
+            if self.pooling == "mean":
+                out[i] += vec * len(tokens)
+                weight[i] += len(tokens)
+            elif self.pooling == "max":
+                out[i] = np.maximum(out[i], vec) if weight[i] else vec
+                weight[i] = 1
+            else:  # last: the last chunk wins
+                out[i], weight[i] = vec, 1
+        if self.pooling == "mean":
+            np.divide(out, weight[:, None], out=out, where=weight[:, None] > 0)
+        if self.normalize:
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            np.divide(out, norms, out=out, where=norms > 0)
+        return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()

@@ -67,3 +67,48 @@ def test_text_and_lower_case_do_not_break_it():
 def test_k_is_bounded(k):
     with pytest.raises(ValueError):
         KmerEmbeddings(k=k)
+
+
+class TestDNAHLMEmbeddingsStandard(EmbeddingsUnitTests):
+    @property
+    def embeddings_class(self):
+        from dnahlm.index.embed import DNAHLMEmbeddings
+
+        return DNAHLMEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict:
+        return {"pooling": "mean"}  # the embedded dnahlm-tiny
+
+
+@pytest.mark.parametrize("pooling", ["mean", "last", "max"])
+def test_dnahlm_pooling_matches_the_model(tiny_loaded, pooling):
+    import torch
+
+    from dnahlm.index.embed import DNAHLMEmbeddings
+
+    emb = DNAHLMEmbeddings.from_loaded(tiny_loaded, pooling=pooling, normalize=False, batch_size=2)
+    seqs = ["ACGTTATAAAGGGCGG", "GGG", "TTTTACGCGCGCATAT" * 3]
+    got = emb.embed_array(seqs)
+    assert got.shape == (3, tiny_loaded.model.config.n_embd)
+    for s, v in zip(seqs, got, strict=True):
+        ids = torch.tensor([tiny_loaded.tokenizer(s)["input_ids"]])
+        with torch.no_grad():
+            h = tiny_loaded.model.base_model(input_ids=ids).last_hidden_state[0]
+        want = {"mean": h.mean(0), "last": h[-1], "max": h.max(0).values}[pooling]
+        np.testing.assert_allclose(v, want.numpy(), atol=1e-4)
+
+
+def test_dnahlm_long_sequences_are_chunked_and_pooled(tiny_loaded):
+    from dnahlm.index.embed import DNAHLMEmbeddings
+
+    seq = "ACGTTATAAAGGGCGGTTTACGCGCGCATATCCAAT" * 4
+    ids = tiny_loaded.tokenizer(seq)["input_ids"]
+    emb = DNAHLMEmbeddings.from_loaded(tiny_loaded, max_tokens=8, normalize=False)
+    chunks = [tiny_loaded.tokenizer.decode(ids[i : i + 8]) for i in range(0, len(ids), 8)]
+    per_chunk = DNAHLMEmbeddings.from_loaded(tiny_loaded, normalize=False).embed_array(chunks)
+    lengths = np.array([len(ids[i : i + 8]) for i in range(0, len(ids), 8)])
+    want = (per_chunk * lengths[:, None]).sum(0) / lengths.sum()
+    np.testing.assert_allclose(emb.embed_array([seq])[0], want, atol=1e-4)
+    normed = DNAHLMEmbeddings.from_loaded(tiny_loaded).embed_array([seq, ""])
+    assert abs(np.linalg.norm(normed[0]) - 1) < 1e-5 and np.all(normed[1] == 0)
