@@ -14,16 +14,17 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.llms import LLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
-from pydantic import ConfigDict, Field, PrivateAttr
+from pydantic import ConfigDict, Field
 
+from dnahlm.backed import ModelBacked
 from dnahlm.generate import SamplingConfig, generate, stream
-from dnahlm.model import LoadedModel, load_model
+from dnahlm.model import load_model
 
 DEFAULT_STOP = ("### Instruction:", "### Input:", "### Response:")
 """The model was tuned on Alpaca blocks; a new block header means the answer is over."""
 
 
-class DNAHLM(LLM):
+class DNAHLM(ModelBacked, LLM):
     """A DNAHLM checkpoint as a LangChain LLM.
 
     Example:
@@ -42,7 +43,6 @@ class DNAHLM(LLM):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    model_path: str = Field(default="", description="Checkpoint folder the model was loaded from.")
     max_new_tokens: int = Field(default=64, ge=1, description="Most tokens to generate per prompt.")
     temperature: float = Field(default=0.0, ge=0.0, description="0 is greedy decoding.")
     top_k: int = Field(default=0, ge=0, description="Sample among the k most likely tokens (0: all).")
@@ -54,30 +54,12 @@ class DNAHLM(LLM):
         description="Always-on stop strings, besides those passed per call.",
     )
 
-    _loaded: LoadedModel | None = PrivateAttr(default=None)
-
     @classmethod
     def from_pretrained(
         cls, path: str | Path | None = None, *, device: str | None = None, **kwargs: Any
     ) -> DNAHLM:
         """Load a checkpoint folder (None: the embedded default) and wrap it."""
-        loaded = load_model(path, device=device)
-        llm = cls(model_path=str(loaded.path), **kwargs)
-        llm._loaded = loaded
-        return llm
-
-    @classmethod
-    def from_loaded(cls, loaded: LoadedModel, **kwargs: Any) -> DNAHLM:
-        """Wrap a model already in memory (shares it; no copy)."""
-        llm = cls(model_path=str(loaded.path), **kwargs)
-        llm._loaded = loaded
-        return llm
-
-    @property
-    def loaded(self) -> LoadedModel:
-        if self._loaded is None:
-            self._loaded = load_model(self.model_path or None)
-        return self._loaded
+        return cls.from_loaded(load_model(path, device=device), **kwargs)
 
     @property
     def _llm_type(self) -> str:

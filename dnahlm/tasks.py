@@ -126,13 +126,6 @@ def load_tasks_json(path: str | Path) -> dict[str, Task]:
         raise DataFormatError(f"{p}: not a tasks.json ({type(exc).__name__}: {exc})") from exc
 
 
-def task_files(tasks_json: str | Path, name: str) -> list[Path]:
-    """The CSV files a tasks.json lists for ``name`` (GUE: ``<dir>/<name>/train.csv``, ``dev.csv``)."""
-    p = Path(tasks_json)
-    entry = json.loads(p.read_text(encoding="utf-8"))["tasks"][name]
-    return [p.parent / name / f for f in entry.get("files", ["train.csv"])]
-
-
 def get_task(tasks_json: str | Path, name: str) -> Task:
     """One task from a tasks.json, with a clear error listing the known names."""
     tasks = load_tasks_json(tasks_json)
@@ -225,5 +218,4 @@ __all__ = [
     "parse_labels",
     "read_pool",
     "split_pool",
-    "task_files",
 ]

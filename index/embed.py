@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
-if TYPE_CHECKING:
-    from dnahlm.model import LoadedModel
+from dnahlm.backed import ModelBacked
 
 _CODE = np.full(256, 4, dtype=np.uint8)  # 4 marks "not ACGT"
 for _i, _b in enumerate(b"ACGT"):
@@ -102,7 +101,7 @@ class KmerEmbeddings(BaseModel, Embeddings):
         return self.embed_array([text])[0].tolist()
 
 
-class DNAHLMEmbeddings(BaseModel, Embeddings):
+class DNAHLMEmbeddings(ModelBacked, Embeddings):
     """Hidden states of a DNAHLM checkpoint, pooled per sequence (mean, last token or max), L2-normalised.
 
     Sequences longer than ``max_tokens`` are cut into consecutive chunks that are embedded separately and
@@ -119,7 +118,6 @@ class DNAHLMEmbeddings(BaseModel, Embeddings):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    model_path: str = Field(default="", description="Checkpoint folder; empty for the embedded default.")
     pooling: Literal["mean", "last", "max"] = Field(
         default="mean", description="How token states are pooled."
     )
@@ -128,23 +126,6 @@ class DNAHLMEmbeddings(BaseModel, Embeddings):
         default=None, ge=1, description="Chunk length in tokens (default: the context)."
     )
     normalize: bool = Field(default=True, description="L2-normalise the vectors (inner product = cosine).")
-
-    _loaded: Any = PrivateAttr(default=None)  # a dnahlm.model.LoadedModel, loaded on first use
-
-    @classmethod
-    def from_loaded(cls, loaded: LoadedModel, **kwargs: Any) -> DNAHLMEmbeddings:
-        """Use a model already in memory."""
-        emb = cls(model_path=str(loaded.path), **kwargs)
-        emb._loaded = loaded
-        return emb
-
-    @property
-    def loaded(self) -> LoadedModel:
-        if self._loaded is None:
-            from dnahlm.model import load_model  # torch and transformers only when this embedder is used
-
-            self._loaded = load_model(self.model_path or None)
-        return self._loaded
 
     @property
     def dimension(self) -> int:

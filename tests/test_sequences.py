@@ -101,3 +101,12 @@ def test_parse_real_genbank_and_embl():
     assert gb.id == "NC_005816.1" and len(gb.sequence) == 9609
     embl = next(parse(SHARED_DATA / "annotated" / "biopython_tests" / "AAA03323.embl"))
     assert embl.sequence and set(embl.sequence) <= set("ACGTN")
+
+
+def test_is_dna_tells_sequences_from_text():
+    from dnahlm.sequences import is_dna
+
+    assert is_dna("acgt acgt\nNN")
+    assert not is_dna("ACGT")  # shorter than min_length
+    assert not is_dna("What does NF-kB bind?")
+    assert is_dna("ACGTRYACGT", iupac=True) and not is_dna("ACGTRYACGT")

@@ -61,8 +61,6 @@ def run(args: argparse.Namespace) -> int:
     from dnahlm.model import write_json_atomic
 
     task = resolve_task(args)
-    if args.model is not None and not args.model.exists():
-        raise ConfigError(f"model folder {args.model} not found")
     test = read_pool(args.test, task)
     if args.limit is not None and args.limit < len(test):
         keep = set(random.Random(args.seed).sample(range(len(test)), args.limit))

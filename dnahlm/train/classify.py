@@ -229,6 +229,7 @@ def load_classifier(checkpoint: str | Path, task_name: str, *, device: str | Non
     Returns ``(model, tokenizer, task)``.
     """
     checkpoint = Path(checkpoint)
+    check_checkpoint_dir(checkpoint)
     head_dir = checkpoint / HEADS_DIR / task_name
     if not (head_dir / "head.json").is_file():
         known = ", ".join(list_heads(checkpoint)) or "none"

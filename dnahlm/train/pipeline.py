@@ -78,8 +78,7 @@ def stage_pretrain(cfg: dict[str, Any], data: Path, out: Path) -> None:
     pc = PretrainConfig(
         data_dir=out / "data", out_dir=out / "pretrained", seed=cfg["seed"], **cfg["pretrain"]
     )
-    done = read_meta(pc.out_dir).get("pretraining", {}).get("steps", 0)
-    if done >= pc.max_steps or (read_meta(pc.out_dir).get("pretraining", {}).get("finished")):
+    if read_meta(pc.out_dir).get("pretraining", {}).get("steps", 0) >= pc.max_steps:
         return
     pretrain(pc)
 

@@ -13,7 +13,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from dnahlm.metrics import classification_report
@@ -66,17 +65,6 @@ def build_instruction_example(
     )
     p = fit_prompt(p, budget)
     return p + r, [IGNORE] * len(p) + r
-
-
-def instruction_dataset(tasks: list[TaskData], model, tokenizer) -> list[dict]:
-    """All training examples of all tasks as records (for inspection or writing out as JSON Lines)."""
-    rows = []
-    for td in tasks:
-        budget = prompt_budget(model, tokenizer, td.task.label_names)
-        for ex in td.train:
-            ids, labels = build_instruction_example(tokenizer, td.task, ex, budget)
-            rows.append({"task": td.task.name, "id": ex.id, "input_ids": ids, "labels": labels})
-    return rows
 
 
 class BalancedSampler:
@@ -195,9 +183,3 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
     model.eval()
     save_checkpoint(model, tokenizer, cfg.out_dir, {**loaded.meta, **info})
     return Path(cfg.out_dir)
-
-
-def response_token_fraction(rows: list[dict]) -> float:
-    """Share of tokens that carry loss (a quick check that prompts are masked)."""
-    lab = np.concatenate([np.asarray(r["labels"]) for r in rows])
-    return float((lab != IGNORE).mean())
