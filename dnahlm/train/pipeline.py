@@ -172,7 +172,7 @@ def stage_report(
 ) -> None:
     """Evaluate each method on each task's validation split (the `dnahlm eval` harness); out/report.json."""
     from dnahlm.evaluate import EvalContext, evaluate
-    from dnahlm.model import write_json_atomic
+    from dnahlm.files import write_json_atomic
 
     report_path = out / "report.json"
     report = json.loads(report_path.read_text()) if report_path.is_file() else {}

@@ -1,0 +1,183 @@
+"""``dnahlm index add|stats|search|remove|repair``: build and query a knowledge index folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dnahlm.errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="build and search a knowledge index (sequences, examples, papers)")
+    isub = p.add_subparsers(dest="index_command", metavar="ACTION", required=True)
+
+    add = isub.add_parser(
+        "add",
+        help="ingest files (FASTA, GenBank/EMBL, GFF3, labelled CSV, JSONL/text/PDF/MEDLINE papers)",
+        description="Ingest FILEs into INDEX_DIR (created when missing). Each file is one transaction: "
+        "a file with an error adds nothing; files already ingested are skipped.",
+    )
+    add.add_argument("index_dir", type=Path)
+    add.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    add.add_argument("--collection", help="sequences, examples or papers (default: by file kind)")
+    add.add_argument(
+        "--embedder", choices=("kmer", "dnahlm", "text"), help="default: kmer for DNA, text for papers"
+    )
+    add.add_argument("--model", type=Path, help="checkpoint for --embedder dnahlm (default: embedded)")
+    add.add_argument("--k", type=int, help="k-mer length for --embedder kmer (default 5, canonical)")
+    add.add_argument("--fasta", type=Path, help="FASTA with the sequences of a GFF3 file")
+    add.add_argument("--task", help="task name of a labelled CSV (default: its folder name)")
+    add.add_argument("--labels", help='label names of a labelled CSV, e.g. "0=background,1=binding site"')
+    add.add_argument(
+        "--tasks-json", type=Path, help="tasks.json with label names (default: found beside the CSV)"
+    )
+    add.add_argument("--window", type=int, default=500, help="window length for long sequences (bp)")
+    add.add_argument("--stride", type=int, default=250, help="step between windows (bp)")
+    add.add_argument("--reverse", action="store_true", help="also index reverse-strand windows")
+    add.add_argument("--index-type", default="auto", choices=("auto", "flat", "hnsw", "ivfpq"))
+    add.add_argument("--skip-bad-lines", action="store_true", help="papers JSONL: skip and report bad lines")
+    add.add_argument("--json", action="store_true", help="print the reports as JSON")
+    add.add_argument("--quiet", action="store_true", help="no progress bar")
+    add.set_defaults(handler=run_add)
+
+    stats = isub.add_parser("stats", help="collections, counts and embedders of an index")
+    stats.add_argument("index_dir", type=Path)
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(handler=run_stats)
+
+    search = isub.add_parser(
+        "search",
+        help="search an index",
+        description="A DNA query is embedded as a sequence, anything else as text.",
+    )
+    search.add_argument("index_dir", type=Path)
+    search.add_argument("query")
+    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--collection", action="append", help="search only this collection (repeatable)")
+    search.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE", help="metadata filter")
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=run_search)
+
+    remove = isub.add_parser("remove", help="delete every record that came from a file")
+    remove.add_argument("index_dir", type=Path)
+    remove.add_argument("--source", type=Path, required=True, help="the file, as it was added")
+    remove.add_argument("--collection")
+    remove.set_defaults(handler=run_remove)
+
+    repair = isub.add_parser(
+        "repair", help="restore a lost manifest.json from the newest complete generation"
+    )
+    repair.add_argument("index_dir", type=Path)
+    repair.set_defaults(handler=run_repair)
+
+
+def _embedder(args: argparse.Namespace):
+    from dnahlm.index.embed import DNAHLMEmbeddings, KmerEmbeddings
+
+    if args.embedder == "dnahlm":
+        return DNAHLMEmbeddings(model_path=str(args.model or ""))
+    if args.model:
+        raise ConfigError("--model is only used with --embedder dnahlm")
+    if args.k is not None:
+        if args.embedder not in (None, "kmer"):
+            raise ConfigError("--k is only used with --embedder kmer")
+        return KmerEmbeddings(k=args.k, canonical=True)
+    return args.embedder
+
+
+def run_add(args: argparse.Namespace) -> int:
+    from dnahlm.index.ingest import WindowConfig, add_files
+
+    if args.stride <= 0 or args.window <= 0 or args.stride > args.window:
+        raise ConfigError(f"--window {args.window} --stride {args.stride}: need 0 < stride <= window")
+    reports = add_files(
+        args.index_dir,
+        args.files,
+        collection=args.collection,
+        embedder=_embedder(args),
+        task=args.task,
+        labels=args.labels,
+        tasks_json=args.tasks_json,
+        window=WindowConfig(args.window, args.stride, args.reverse),
+        fasta=args.fasta,
+        index_type=args.index_type,
+        errors="skip" if args.skip_bad_lines else "raise",
+        progress=not args.quiet,
+    )
+    if args.json:
+        print(json.dumps([r.__dict__ for r in reports], indent=2))
+        return 0
+    for r in reports:
+        if r.skipped:
+            print(f"{r.path}: already in {r.collection}, skipped")
+        else:
+            dup = f", {r.duplicates} duplicates skipped" if r.duplicates else ""
+            print(f"{r.path}: {r.added} records added to {r.collection}{dup} ({r.seconds:.1f} s)")
+        for note in r.notes:
+            print(f"  {note}")
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from dnahlm.index.search import format_table
+    from dnahlm.index.store import KnowledgeStore
+
+    with KnowledgeStore(args.index_dir) as store:
+        stats = store.stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    print(f"{stats['path']} (generation {stats['generation']})")
+    rows = [{"collection": name, **c} for name, c in stats["collections"].items()]
+    print(format_table(rows, ["collection", "records", "sources", "embedder", "dimension", "index"]))
+    return 0
+
+
+def _filters(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--filter {item!r}: expected KEY=VALUE, e.g. --filter task=tf_0")
+        out[key] = value
+    return out
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from dnahlm.index.search import describe_hit, format_table, hits_json, search
+    from dnahlm.index.store import KnowledgeStore
+
+    if args.k <= 0:
+        raise ConfigError(f"--k {args.k}: must be positive")
+    with KnowledgeStore(args.index_dir) as store:
+        hits = search(store, args.query, args.k, collections=args.collection, filter=_filters(args.filter))
+    if args.json:
+        print(hits_json(hits))
+        return 0
+    if not hits:
+        print("no hits", file=sys.stderr)
+        return 0
+    rows = [{"#": i + 1, **describe_hit(h)} for i, h in enumerate(hits)]
+    print(format_table(rows, ["#", "score", "collection", "what", "where", "snippet"]))
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    from dnahlm.index.ingest import remove_source
+
+    n = remove_source(args.index_dir, args.source, args.collection)
+    if n == 0:
+        raise ConfigError(f"{args.index_dir}: no records from {args.source} (see `dnahlm index stats`)")
+    print(f"removed {n} records from {args.source}")
+    return 0
+
+
+def run_repair(args: argparse.Namespace) -> int:
+    from dnahlm.index.store import repair
+
+    gen = repair(args.index_dir)
+    print(f"{args.index_dir}: manifest restored from generation {gen}")
+    return 0

@@ -1,0 +1,317 @@
+"""Ingestion: files -> records -> vectors -> the knowledge store, one file per transaction.
+
+:func:`add_files` is what ``dnahlm index add`` calls. For each file it
+
+1. hashes the bytes: a file already ingested into the collection is skipped (re-adding is a no-op);
+2. parses it lazily into records (:mod:`~dnahlm.index.annotated` for FASTA/GenBank/EMBL/GFF3,
+   :mod:`~dnahlm.index.papers` for JSONL/text/Markdown/PDF/MEDLINE, labelled CSV through the model
+   layer's :func:`dnahlm.tasks.read_pool`);
+3. cuts long sequences into overlapping windows that point back to their record or feature
+   (``parent``), so a few-hundred-bp fragment finds the gene it comes from;
+4. embeds in batches and stages the rows; records already in the collection (same content key) are
+   skipped;
+5. commits. A file with an error anywhere commits nothing (the index keeps its state before that file;
+   files before it stay committed), and the error names the file and the line or record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from dnahlm.errors import ConfigError, DataFormatError
+from dnahlm.sequences import reverse_complement, windows
+from dnahlm.tasks import Task, get_task, parse_labels, read_pool
+
+from .annotated import ANNOTATED_SUFFIXES, parse_annotated
+from .embed import SEQUENCE_EMBEDDERS, embedder_spec, make_embedder
+from .papers import PAPER_SUFFIXES, parse_papers
+from .records import Example, Passage, Record, SequenceRecord, content_key, record_text, to_metadata
+from .store import KnowledgeStore
+
+logger = logging.getLogger("dnahlm.index")
+
+DEFAULT_EMBEDDER = {"sequences": "kmer", "examples": "kmer", "papers": "text"}
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {"kmer": {"k": 5, "canonical": True}}
+
+
+@dataclass
+class WindowConfig:
+    """How long sequences are cut for the index: ``size`` bp every ``stride`` bp, optionally both strands."""
+
+    size: int = 500
+    stride: int = 250
+    reverse: bool = False
+
+
+@dataclass
+class IngestReport:
+    """What happened to one file."""
+
+    path: str
+    collection: str
+    added: int = 0
+    duplicates: int = 0
+    skipped: bool = False  # the same file (by content) was already in the collection
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def default_collection(path: str | Path) -> str:
+    """The collection a file goes to by its kind: labelled CSV -> examples, papers -> papers, else sequences."""
+    suffix = _suffix(Path(path))
+    if suffix == ".csv":
+        return "examples"
+    if suffix in PAPER_SUFFIXES:
+        return "papers"
+    if suffix in ANNOTATED_SUFFIXES:
+        return "sequences"
+    known = sorted({".csv", *PAPER_SUFFIXES, *ANNOTATED_SUFFIXES})
+    raise DataFormatError(f"{path}: cannot tell what kind of file this is; known suffixes: {' '.join(known)}")
+
+
+def resolve_task(
+    path: str | Path, task: str | None = None, labels: str | None = None, tasks_json: str | Path | None = None
+) -> Task:
+    """The task a labelled CSV belongs to.
+
+    Given ``labels`` (``"0=non-promoter,1=promoter"``), the task is ``task`` or the CSV's folder name.
+    Otherwise the task is looked up in ``tasks_json``, or in a ``tasks.json`` one or two folders up (the
+    GUE layout ``gue/tasks.json`` + ``gue/<task>/train.csv``), by ``task`` or the folder name.
+    """
+    p = Path(path)
+    name = task or p.parent.name
+    if labels:
+        from dnahlm.tasks import infer_kind
+
+        return Task(name=name, kind=infer_kind(name), labels=parse_labels(labels))
+    candidates = (
+        [Path(tasks_json)] if tasks_json else [p.parent / "tasks.json", p.parent.parent / "tasks.json"]
+    )
+    for candidate in candidates:
+        if candidate.is_file():
+            return get_task(candidate, name)
+    raise ConfigError(
+        f"{p}: labelled CSV needs its label names: pass --labels '0=name,1=name' (and --task NAME), "
+        "or --tasks-json PATH"
+    )
+
+
+def iter_records(
+    path: str | Path,
+    collection: str,
+    *,
+    task: Task | None = None,
+    fasta: str | Path | None = None,
+    max_tokens: int = 150,
+    overlap: int = 30,
+    errors: str = "raise",
+) -> Iterator[Record]:
+    """Parse one file lazily into records for ``collection``."""
+    p = Path(path)
+    suffix = _suffix(p)
+    if suffix == ".csv":
+        yield from read_pool(p, task or resolve_task(p), iupac=True)
+    elif suffix in PAPER_SUFFIXES:
+        yield from parse_papers(p, max_tokens=max_tokens, overlap=overlap, errors=errors)
+    elif suffix in ANNOTATED_SUFFIXES:
+        yield from parse_annotated(p, fasta=fasta)
+    else:
+        default_collection(p)  # raises the "unknown kind" error
+
+
+def windowed(records: Iterable[Record], config: WindowConfig) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """``(text, metadata, key)`` rows for the store; sequence records longer than a window are cut."""
+    for rec in records:
+        meta = to_metadata(rec)
+        if not isinstance(rec, SequenceRecord):
+            meta.setdefault("parent", meta.get("doc_id") or meta.get("id"))
+            yield record_text(rec), meta, content_key(rec)
+            continue
+        key = content_key(rec)
+        for offset, window in windows(rec.sequence, config.size, config.stride):
+            w = {**meta, "parent": rec.id, "offset": offset, "length": len(window)}
+            yield window, w, f"{key}:{offset}"
+            if config.reverse:
+                yield reverse_complement(window), {**w, "window_strand": -1}, f"{key}:{offset}:rc"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        raise DataFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    return h.hexdigest()
+
+
+def get_embedder(
+    name: str | Embeddings | None, collection: str, store: KnowledgeStore | None = None
+) -> Embeddings:
+    """The embedder for a collection: the one it was built with, else ``name``, else the default."""
+    if isinstance(name, Embeddings):
+        return name
+    if store is not None and collection in store.collections:
+        spec = store.collections[collection].embedder
+        if name is None or name == spec["name"]:
+            return make_embedder(spec["name"], **spec["params"])
+    name = name or DEFAULT_EMBEDDER.get(collection, "kmer")
+    return make_embedder(name, **DEFAULT_PARAMS.get(name, {}))
+
+
+def add_file(
+    store: KnowledgeStore,
+    path: str | Path,
+    *,
+    collection: str | None = None,
+    embedder: str | Embeddings | None = None,
+    window: WindowConfig | None = None,
+    task: Task | None = None,
+    fasta: str | Path | None = None,
+    batch_size: int = 2048,
+    index_type: str = "auto",
+    errors: str = "raise",
+    progress: bool = False,
+) -> IngestReport:
+    """Ingest one file into ``store`` and commit; see the module docstring for the rules."""
+    from tqdm.auto import tqdm
+
+    p = Path(path)
+    collection = collection or default_collection(p)
+    report = IngestReport(str(p), collection)
+    started = time.perf_counter()
+    sha = file_sha256(p)
+    source = str(p.resolve())
+    if store.has_source(collection, sha):
+        report.skipped = True
+        return report
+    emb = get_embedder(embedder, collection, store)
+    spec = embedder_spec(emb)
+    is_sequence = spec["name"] in SEQUENCE_EMBEDDERS
+    rows = windowed(
+        iter_records(p, collection, task=task, fasta=fasta, errors=errors), window or WindowConfig()
+    )
+    bar = tqdm(desc=p.name, unit=" rows", disable=not progress, leave=False)
+    try:
+        batch: list[tuple[str, dict[str, Any], str]] = []
+        for row in rows:
+            if (row[1].get("kind") == "passage") == is_sequence:
+                raise ConfigError(
+                    f"{p}: {row[1].get('kind')} records cannot go into collection {collection!r} built with "
+                    f"the {spec['name']} embedder; choose --embedder {'text' if not is_sequence else 'kmer'} "
+                    "or another collection"
+                )
+            row[1]["source"] = source
+            batch.append(row)
+            if len(batch) >= batch_size:
+                _flush(store, collection, emb, spec, batch, report, index_type)
+                bar.update(len(batch))
+                batch = []
+        _flush(store, collection, emb, spec, batch, report, index_type)
+        bar.update(len(batch))
+        if report.added + report.duplicates == 0:
+            raise DataFormatError(f"{p}: no records found")
+        store.record_source(collection, sha, source, report.added)
+        store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+    finally:
+        bar.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _flush(
+    store: KnowledgeStore,
+    collection: str,
+    emb: Embeddings,
+    spec: dict[str, Any],
+    batch: Sequence[tuple[str, dict[str, Any], str]],
+    report: IngestReport,
+    index_type: str,
+) -> None:
+    if not batch:
+        return
+    texts = [t for t, _, _ in batch]
+    vectors = emb.embed_array(texts) if hasattr(emb, "embed_array") else emb.embed_documents(texts)
+    ids = store.add(
+        collection,
+        vectors,
+        texts,
+        [m for _, m, _ in batch],
+        [k for _, _, k in batch],
+        embedder=spec,
+        index_type=index_type,
+    )
+    new = sum(i is not None for i in ids)
+    report.added += new
+    report.duplicates += len(ids) - new
+
+
+def add_files(
+    index_dir: str | Path,
+    files: Sequence[str | Path],
+    *,
+    collection: str | None = None,
+    embedder: str | Embeddings | None = None,
+    task: str | None = None,
+    labels: str | None = None,
+    tasks_json: str | Path | None = None,
+    **kwargs: Any,
+) -> list[IngestReport]:
+    """Ingest ``files`` into the index at ``index_dir`` (created when missing), one commit per file.
+
+    Keyword arguments are passed to :func:`add_file` (``window``, ``fasta``, ``batch_size``,
+    ``index_type``, ``errors``, ``progress``). Raises on the first file with an error, after the files
+    before it were committed.
+    """
+    reports = []
+    with KnowledgeStore(index_dir, create=True) as store:
+        for f in files:
+            t = resolve_task(f, task, labels, tasks_json) if _suffix(Path(f)) == ".csv" else None
+            reports.append(add_file(store, f, collection=collection, embedder=embedder, task=t, **kwargs))
+    return reports
+
+
+def remove_source(index_dir: str | Path, source: str | Path, collection: str | None = None) -> int:
+    """Delete every record that came from ``source`` (as it was given when added); returns the count."""
+    with KnowledgeStore(index_dir) as store:
+        n = store.delete_source(str(Path(source).resolve()), collection) or store.delete_source(
+            str(source), collection
+        )
+        store.commit()
+    return n
+
+
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "Example",
+    "IngestReport",
+    "Passage",
+    "WindowConfig",
+    "add_file",
+    "add_files",
+    "default_collection",
+    "get_embedder",
+    "iter_records",
+    "remove_source",
+    "resolve_task",
+    "windowed",
+]
