@@ -198,11 +198,13 @@ def add_file(
     started = time.perf_counter()
     sha = file_sha256(p)
     source = str(p.resolve())
+    emb = get_embedder(embedder, collection, store)
+    spec = embedder_spec(emb)
+    if collection in store.collections:  # a mismatched embedder is an error even for a file already in
+        store.ensure_collection(collection, spec, store.collections[collection].dimension)
     if store.has_source(collection, sha):
         report.skipped = True
         return report
-    emb = get_embedder(embedder, collection, store)
-    spec = embedder_spec(emb)
     is_sequence = spec["name"] in SEQUENCE_EMBEDDERS
     rows = windowed(
         iter_records(p, collection, task=task, fasta=fasta, errors=errors), window or WindowConfig()

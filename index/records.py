@@ -78,14 +78,14 @@ def content_key(record: Record) -> str:
     """Hash that identifies a record's content, used to skip duplicates within a collection.
 
     Two windows with the same bases from different places are different records (their location is part
-    of the key), and so are a gene and its CDS on the same span (each keeps its own qualifiers); the same
+    and id are part of the key: a gene and its CDS on one span each keep their qualifiers); the same
     labelled sequence in the same task, or the same passage text, is a duplicate.
     """
     if isinstance(record, SequenceRecord):
         parts = [
             record.sequence,
             record.record_id,
-            str(record.feature_type),
+            record.id,
             str(record.start),
             str(record.end),
             str(record.strand),

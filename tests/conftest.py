@@ -154,3 +154,11 @@ def sft_loaded(sft_checkpoint_session):
     from dnahlm.model import load_model
 
     return load_model(sft_checkpoint_session, device="cpu")
+
+
+@pytest.fixture(scope="session")
+def text_embeddings():
+    """The packaged MiniLM text embedder, loaded once (about 5-10 s on 2 cores)."""
+    from dnahlm.index.embed import TextEmbeddings
+
+    return TextEmbeddings()

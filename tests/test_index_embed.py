@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
-from dnahlm.index.embed import KmerEmbeddings
+from dnahlm.errors import ConfigError
+from dnahlm.index.embed import KmerEmbeddings, TextEmbeddings, embedder_spec, make_embedder
 from dnahlm.sequences import reverse_complement
 
 
@@ -112,3 +114,36 @@ def test_dnahlm_long_sequences_are_chunked_and_pooled(tiny_loaded):
     np.testing.assert_allclose(emb.embed_array([seq])[0], want, atol=1e-4)
     normed = DNAHLMEmbeddings.from_loaded(tiny_loaded).embed_array([seq, ""])
     assert abs(np.linalg.norm(normed[0]) - 1) < 1e-5 and np.all(normed[1] == 0)
+
+
+class TestTextEmbeddingsStandard(EmbeddingsIntegrationTests):
+    """The packaged MiniLM, loaded from site-packages (no hub)."""
+
+    @property
+    def embeddings_class(self):
+        return TextEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict:
+        return {}
+
+
+def test_text_embeddings_rank_a_related_sentence_first(text_embeddings):
+    v = text_embeddings.embed_array(
+        [
+            "TATA-binding protein binds the promoter.",
+            "The TBP protein recognises TATA boxes.",
+            "I like football.",
+        ]
+    )
+    assert v.shape == (3, 384) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def test_embedder_specs_round_trip_and_unknown_names_are_clear():
+    emb = KmerEmbeddings(k=5, canonical=True)
+    spec = embedder_spec(emb)
+    assert spec == {"name": "kmer", "params": {"k": 5, "canonical": True}}
+    assert make_embedder(spec["name"], **spec["params"]) == emb
+    with pytest.raises(ConfigError, match="unknown embedder 'bert'"):
+        make_embedder("bert")
