@@ -17,6 +17,7 @@ them per sequence. Letters other than A, C, G, T (N, IUPAC codes, text) start no
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -278,6 +279,8 @@ def embedder_spec(embedder: Embeddings) -> dict[str, Any]:
     for name, cls in EMBEDDERS.items():
         if type(embedder) is cls:
             params = embedder.model_dump(exclude={"batch_size"})
+            if isinstance(embedder, DNAHLMEmbeddings):  # vectors depend on the weights, not just the path
+                params["weights"] = _weights_id(Path(embedder.loaded.path))
             return {"name": name, "params": params}
     # any other LangChain embedder: recorded by class, so a mismatch is still caught; rebuilt by the caller
     params = embedder.model_dump() if isinstance(embedder, BaseModel) else {}
@@ -286,9 +289,28 @@ def embedder_spec(embedder: Embeddings) -> dict[str, Any]:
 
 def make_embedder(name: str, **params: Any) -> Embeddings:
     """Build an embedder by name (``kmer``, ``dnahlm``, ``text``) with its parameters."""
+    weights = params.pop("weights", None)
     if name not in EMBEDDERS:
         raise ConfigError(
             f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDERS)} "
             "(an index built with another LangChain embedder must be opened with that embedder)"
         )
-    return EMBEDDERS[name](**params)
+    embedder = EMBEDDERS[name](**params)
+    if weights is not None and isinstance(embedder, DNAHLMEmbeddings):
+        found = _weights_id(Path(embedder.loaded.path))
+        if found != weights:
+            raise ConfigError(
+                f"the index was built with DNAHLM weights {weights}, but {embedder.loaded.path} holds "
+                f"{found}; re-index with this model or point --model at the original checkpoint"
+            )
+    return embedder
+
+
+def _weights_id(checkpoint: Path) -> str:
+    """Short SHA-256 of a checkpoint's weight files (what DNAHLM vectors depend on)."""
+    h = hashlib.sha256()
+    for f in sorted(checkpoint.glob("*.safetensors")):
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:16]

@@ -142,6 +142,8 @@ def windowed(records: Iterable[Record], config: WindowConfig) -> Iterator[tuple[
             meta.setdefault("parent", meta.get("doc_id") or meta.get("id"))
             yield record_text(rec), meta, content_key(rec)
             continue
+        if not rec.sequence:
+            raise DataFormatError(f"{rec.source}: record {rec.id} has no sequence (truncated file?)")
         key = content_key(rec)
         for offset, window in windows(rec.sequence, config.size, config.stride):
             w = {**meta, "parent": rec.id, "offset": offset, "length": len(window)}

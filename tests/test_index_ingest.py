@@ -96,6 +96,7 @@ def test_a_bad_file_adds_nothing_and_earlier_files_stay(tmp_path):
     ("name", "content", "message"),
     [
         ("empty.fa", b"", "no records"),
+        ("cut.fa", b">r1 complete\nACGTACGTAC\n>r2 cut short\n", "record r2 has no sequence"),
         ("junk.gb", bytes(range(256)) * 4, "junk.gb"),
         ("junk.fa.gz", b"\x1f\x8b\x08\x00garbage", "junk.fa.gz"),
         (
@@ -174,3 +175,24 @@ def test_gff_with_fasta_pair(tmp_path):
     store = KnowledgeStore(tmp_path / "ix")
     parents = {h.metadata["parent"] for h in store.get(store.ids("sequences", {"feature_type": "gene"}))}
     assert len(parents) == genes and r.added >= genes
+
+
+def test_dnahlm_embedder_indexes_and_the_manifest_pins_its_weights(tmp_path, tiny_checkpoint):
+    from dnahlm.index.embed import DNAHLMEmbeddings, make_embedder
+
+    genbank(tmp_path / "t.gb")
+    emb = DNAHLMEmbeddings(model_path=str(tiny_checkpoint), max_tokens=64)
+    (r,) = add_files(tmp_path / "ix", [tmp_path / "t.gb"], embedder=emb)
+    store = KnowledgeStore(tmp_path / "ix")
+    spec = store.collections["sequences"].embedder
+    assert spec["name"] == "dnahlm" and len(spec["params"]["weights"]) == 16
+    assert store.collections["sequences"].dimension == emb.dimension and r.added == 8
+    window = store.get(store.ids("sequences")[:1])[0].text
+    assert search(store, window, k=1)[0].text == window  # rebuilt from the manifest, same vectors
+    (tiny_checkpoint / "model.safetensors").write_bytes((tiny_checkpoint / "model.safetensors").read_bytes())
+    make_embedder(spec["name"], **spec["params"])  # same bytes: fine
+    with open(tiny_checkpoint / "model.safetensors", "r+b") as fh:  # other weights: refused
+        fh.seek(-4, 2)
+        fh.write(b"\x00\x00\x00\x00")
+    with pytest.raises(ConfigError, match="built with DNAHLM weights"):
+        make_embedder(spec["name"], **spec["params"])

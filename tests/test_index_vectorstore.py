@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from langchain_core.documents import Document
-from langchain_tests.integration_tests import VectorStoreIntegrationTests
+from langchain_tests.integration_tests import RetrieversIntegrationTests, VectorStoreIntegrationTests
 
 from dnahlm.errors import ConfigError
 from dnahlm.index.embed import KmerEmbeddings
+from dnahlm.index.retriever import KnowledgeRetriever
 from dnahlm.index.store import KnowledgeStore
 from dnahlm.index.vectorstore import DnahlmVectorStore
 
@@ -49,3 +50,38 @@ def test_filters_and_retriever(tmp_path):
     assert docs[0].page_content == "GGGCCCGGGC"
     mmr = vs.max_marginal_relevance_search("AAAATTTTAA", k=2, fetch_k=3)
     assert len(mmr) == 2 and mmr[0].page_content == "AAAATTTTAA"
+
+
+@pytest.fixture(scope="module")
+def retriever_index(tmp_path_factory):
+    path = tmp_path_factory.mktemp("retriever") / "ix"
+    vs = DnahlmVectorStore(KmerEmbeddings(k=3), path, collection="sequences")
+    vs.add_texts(["ACGTACGTACGTAAAT", "GGGCCCGGGCCCGGGC", "ATATATATATGCGCGC", "TTTTTTTTTACGTAGG"])
+    vs.store.close()
+    return path
+
+
+class TestKnowledgeRetrieverStandard(RetrieversIntegrationTests):
+    @property
+    def retriever_constructor(self):
+        return KnowledgeRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict:
+        return {"store": KnowledgeStore(self._path)}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return "ACGTACGTACGT"
+
+    @pytest.fixture(autouse=True)
+    def _remember(self, retriever_index):
+        type(self)._path = retriever_index
+
+
+def test_knowledge_retriever_routes_dna_and_reports_scores(tmp_path):
+    vs = DnahlmVectorStore(KmerEmbeddings(k=3), tmp_path / "ix", collection="sequences")
+    vs.add_texts(["ACGTACGTACGTAAAT", "GGGCCCGGGCCCGGGC"], [{"name": "a"}, {"name": "b"}])
+    docs = KnowledgeRetriever(store=vs.store, k=1).invoke("GGGCCCGGGCCC")
+    assert docs[0].metadata["name"] == "b" and docs[0].metadata["collection"] == "sequences"
+    assert 0.5 < docs[0].metadata["score"] <= 1.0
