@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dnahlm.backed import ModelBacked
 from dnahlm.errors import ConfigError, ModelNotFoundError
+from dnahlm.files import sha256_file
 
 _CODE = np.full(256, 4, dtype=np.uint8)  # 4 marks "not ACGT"
 for _i, _b in enumerate(b"ACGT"):
@@ -308,9 +309,5 @@ def make_embedder(name: str, **params: Any) -> Embeddings:
 
 def _weights_id(checkpoint: Path) -> str:
     """Short SHA-256 of a checkpoint's weight files (what DNAHLM vectors depend on)."""
-    h = hashlib.sha256()
-    for f in sorted(checkpoint.glob("*.safetensors")):
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()[:16]
+    digests = [sha256_file(f) for f in sorted(checkpoint.glob("*.safetensors"))]
+    return hashlib.sha256("".join(digests).encode()).hexdigest()[:16]

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,6 +26,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from dnahlm.errors import ConfigError, DataFormatError
+from dnahlm.files import sha256_file
 from dnahlm.sequences import reverse_complement, windows
 from dnahlm.tasks import Task, get_task, parse_labels, read_pool
 
@@ -153,14 +153,10 @@ def windowed(records: Iterable[Record], config: WindowConfig) -> Iterator[tuple[
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
     try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
+        return sha256_file(path)
     except OSError as exc:
         raise DataFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return h.hexdigest()
 
 
 def get_embedder(

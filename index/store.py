@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from dnahlm.errors import ConfigError, DataFormatError, UserInputError
-from dnahlm.files import fsync_path, write_json_atomic
+from dnahlm.files import fsync_path, sha256_file, write_json_atomic
 
 FORMAT_VERSION = 1
 COLLECTIONS = ("sequences", "examples", "papers")
@@ -107,14 +107,6 @@ class Collection:
             "file": self.file,
             "sha256": self.sha256,
         }
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _describe(index: Any) -> str | None:
