@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--n", type=int, default=200_000)
     ap.add_argument("--repeats", type=int, default=3)
-    args = ap.parse_args()
+    args, _ = ap.parse_known_args()  # run_all.py forwards the same flags to every script
     seqs, what = sequences(args.data, args.n)
     print(f"{len(seqs):,} sequences: {what}\n")
     print("| embedder | dimension | sequences/s |\n|---|---:|---:|")

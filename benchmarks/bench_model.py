@@ -126,7 +126,7 @@ def main() -> None:
     ap.add_argument(
         "--small", action="store_true", help="also time the 124 M-parameter `small` preset (slow on CPU)"
     )
-    args = ap.parse_args()
+    args, _ = ap.parse_known_args()  # run_all.py forwards the same flags to every script
     rows = [
         bench_pretrain("tiny", 4096, 16, 256, args.repeats),
         bench_generate("tiny", 4096, 128, args.repeats),

@@ -99,6 +99,18 @@ def alternate(fns: list[Callable[[np.ndarray], Any]], queries: np.ndarray, warmu
     return times
 
 
+def fetch_times(store: KnowledgeStore, index: Any, queries: np.ndarray) -> list[int]:
+    """Per-query times (ns) of ``store.get`` on the ids FAISS found: the SQLite half of ``store.search``."""
+    found = index.search(queries, K)[1]
+    times = []
+    for ids in found:
+        ids = ids[ids >= 0].tolist()
+        t = time.perf_counter_ns()
+        store.get(ids)
+        times.append(time.perf_counter_ns() - t)
+    return times
+
+
 def recall(found: list[np.ndarray], truth: np.ndarray) -> float:
     """Mean fraction of the exact top-k found, over queries."""
     return float(np.mean([len(set(f[f >= 0]) & set(t)) / len(t) for f, t in zip(found, truth, strict=True)]))
@@ -141,6 +153,7 @@ def bench_overhead(tmp: Path, n: int, n_queries: int) -> list[str]:
     # the hits agree: the store returns the FAISS ids in FAISS's order
     q = queries[:1]
     assert [h.id for h in store.search("bench", q, K)[0]] == index.search(q, K)[1][0].tolist()
+    g_50, g_99 = p50_p99(fetch_times(store, index, queries))
     store.close()
     r50, r99 = p50_p99(raw)
     s50, s99 = p50_p99(via_store)
@@ -160,6 +173,8 @@ def bench_overhead(tmp: Path, n: int, n_queries: int) -> list[str]:
         f"{f50 / r50:.3f} | (information) | |",
         f"| raw FAISS with the same `IDSelectorBatch`, built once | {g50:.3f} | {g99:.3f} | {g50 / r50:.3f} "
         "| (information) | |",
+        f"| reading the {K} hits' records from SQLite alone (`store.get(ids)`) | {g_50:.3f} | {g_99:.3f} | "
+        f"{g_50 / r50:.3f} | (information) | |",
         "",
         f"Store overhead per query at p50: {(s50 - r50) * 1000:.0f} us unfiltered; with the filter "
         f"{(f50 - g50) * 1000:.0f} us over raw FAISS with the same selector (the store looks the allowed ids "
@@ -223,11 +238,24 @@ def query_child(path: Path, queries_file: Path, truth_file: Path) -> None:
     raw, via_store = alternate(
         [lambda q: index.search(q, K), lambda q: store.search("bench", q, K)], queries, warmup=50
     )
+    fetch = p50_p99(fetch_times(store, index, queries))
     truth = np.load(truth_file)
     found = [np.array([h.id for h in store.search("bench", q[None, :], K)[0]]) for q in queries[: len(truth)]]
+    ivf = faiss.extract_index_ivf(index)
+    ivf.nprobe *= 4  # is recall limited by the lists probed or by the PQ codes?
+    wide = recall(index.search(queries[: len(truth)], K)[1], truth)
+    ivf.nprobe //= 4
     n_filtered = min(200, len(queries))
-    (filtered,) = alternate(
-        [lambda q: store.search("bench", q, K, filter={"task": "t3"})], queries[:n_filtered], warmup=5
+    filtered, lookup = alternate(
+        [
+            lambda q: store.search("bench", q, K, filter={"task": "t3"}),
+            lambda q: store.ids("bench", {"task": "t3"}),
+        ],
+        queries[:n_filtered],
+        warmup=5,
+    )
+    hits = np.mean(
+        [len(store.search("bench", q[None, :], K, filter={"task": "t3"})[0]) for q in queries[:50]]
     )
     store.close()
     print(
@@ -240,6 +268,11 @@ def query_child(path: Path, queries_file: Path, truth_file: Path) -> None:
                 "raw": p50_p99(raw),
                 "store": p50_p99(via_store),
                 "filtered": p50_p99(filtered),
+                "lookup": p50_p99(lookup),
+                "fetch": fetch,
+                "filtered_hits": float(hits),
+                "recall_wide": wide,
+                "nprobe_wide": ivf.nprobe * 4,
                 "n_filtered": n_filtered,
                 "recall": recall(found, truth),
                 "n_recall": len(truth),
@@ -295,9 +328,16 @@ def bench_ivfpq(tmp: Path, n: int, n_queries: int, threads: int) -> list[str]:
         f"| {met(s50 < 5)} |",
         f"| `store.search`: p99 | {s99:.3f} ms | | |",
         f"| raw FAISS on the same index: p50 / p99 | {r50:.3f} / {r99:.3f} ms | (information) | |",
+        f"| reading the {K} hits' records from SQLite alone (`store.get(ids)`): p50 / p99 "
+        f"| {r['fetch'][0]:.3f} / {r['fetch'][1]:.3f} ms | (information) | |",
         f"| `store.search(..., filter={{'task': 't3'}})` (10% of rows), {r['n_filtered']} queries: p50 / p99 "
         f"| {f50:.1f} / {f99:.1f} ms | (information) | |",
-        f"| recall@{K} against exact search ({r['n_recall']} queries) | {r['recall']:.3f} | (information) | |",
+        f"| of which `store.ids(...)`: the allowed ids read from SQLite, on every query: p50 / p99 "
+        f"| {r['lookup'][0]:.1f} / {r['lookup'][1]:.1f} ms | (information) | |",
+        f"| filtered search: mean hits returned (k={K}) | {r['filtered_hits']:.2f} | (information) | |",
+        f"| recall@{K} against exact search ({r['n_recall']} queries), store (nprobe {built['nprobe']}) "
+        f"| {r['recall']:.3f} | (information) | |",
+        f"| recall@{K}, raw FAISS with nprobe {r['nprobe_wide']} | {r['recall_wide']:.3f} | (information) | |",
         f"| query process resident memory: after imports / after open / peak (VmHWM) "
         f"| {r['before']['VmRSS']:.0f} / {r['after_open']['VmRSS']:.0f} / {query_mem:.0f} MB | < 200 MB (peak) "
         f"| {met(query_mem < 200)} |",
@@ -318,7 +358,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="faiss.omp_set_num_threads")
     ap.add_argument("--quick", action="store_true", help="small smoke run (5,000 / 20,000 vectors)")
     ap.add_argument("--child", nargs=3, type=Path, help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args, _ = ap.parse_known_args()  # run_all.py forwards every script's flags
     faiss.omp_set_num_threads(args.threads)
     if args.child:
         query_child(*args.child)

@@ -45,6 +45,10 @@ FILTER_COLUMNS = ("source", "kind", "task", "label", "organism", "feature_type",
 INDEX_TYPES = ("auto", "flat", "hnsw", "ivfpq")
 AUTO_IVFPQ_AT = 200_000
 """``auto`` collections switch from exact search to IVF-PQ when they grow past this many vectors."""
+MIN_IVFPQ_TRAIN = 256 * 39
+"""Vectors needed to train the 256 codes of each PQ sub-quantiser; ``ivfpq`` collections stay exact below."""
+IVFPQ_TRAIN_SAMPLE = 100_000
+"""IVF-PQ is trained on a random sample of at most this many vectors."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _SCHEMA = f"""
@@ -138,21 +142,21 @@ def new_faiss_index(index_type: str, dimension: int, n_hint: int = 0) -> Any:
     raise ConfigError(f"index type {index_type!r} cannot be created empty; choose one of {INDEX_TYPES}")
 
 
-def train_ivfpq(vectors: np.ndarray, *, nlist: int | None = None, m: int | None = None) -> Any:
-    """An IVF-PQ index (inner product) trained on ``vectors``: ``nlist`` lists, ``m`` 8-bit sub-quantisers.
+def train_ivfpq(sample: np.ndarray, n_total: int | None = None, *, m: int | None = None) -> Any:
+    """An IVF-PQ index (inner product) trained on ``sample``, sized for ``n_total`` vectors.
 
-    Defaults: about ``4 * sqrt(n)`` lists (at most 4096), and ``m`` the largest divisor of the dimension
-    that is at most ``dimension / 8`` (48 for 384), which keeps a vector in ``m`` bytes.
+    Lists: about ``4 * sqrt(n_total)`` (at most 4096, and at most ``len(sample) / 39`` so each list's
+    centroid sees enough points); ``m`` 8-bit sub-quantisers, by default the largest divisor of the
+    dimension that is at most ``dimension / 8`` (48 for 384), so a vector is stored in ``m`` bytes.
     """
     faiss = _faiss()
-    n, d = vectors.shape
-    nlist = nlist or int(min(4096, max(16, 4 * np.sqrt(n))))
+    n, d = sample.shape
+    if n < MIN_IVFPQ_TRAIN:
+        raise UserInputError(f"IVF-PQ needs at least {MIN_IVFPQ_TRAIN} vectors to train; got {n}")
+    nlist = int(min(4096, max(16, 4 * np.sqrt(n_total or n)), n // 39))
     if m is None:
         m = max(x for x in range(1, max(1, d // 8) + 1) if d % x == 0)
-    if n < nlist * 4:
-        raise UserInputError(f"IVF-PQ needs at least {nlist * 4} vectors to train {nlist} lists; got {n}")
     index = faiss.IndexIVFPQ(faiss.IndexFlatIP(d), d, nlist, m, 8, faiss.METRIC_INNER_PRODUCT)
-    sample = vectors[np.random.default_rng(0).permutation(n)[: min(n, max(256 * 39, nlist * 39))]]
     index.train(np.ascontiguousarray(sample, dtype=np.float32))
     index.nprobe = min(nlist, 16)
     return index
@@ -177,6 +181,8 @@ class KnowledgeStore:
         self._verify = verify
         self._lock: int | None = None
         self._pending: Path | None = None  # SQLite file of the staged generation
+        self._version = 0  # bumped by every change, staged or committed (invalidates cached selectors)
+        self._selectors: dict[tuple[str, str, int], Any] = {}
         self.generation = 0
         self.collections: dict[str, Collection] = {}
         manifest = self.path / "manifest.json"
@@ -327,16 +333,27 @@ class KnowledgeStore:
             return [[] for _ in range(len(q))]
         params = None
         if filter:
-            allowed = np.asarray(self.ids(collection, filter), dtype=np.int64)
-            if len(allowed) == 0:
+            selector = self._selector(collection, filter)
+            if selector is None:
                 return [[] for _ in range(len(q))]
-            params = self._search_params(col, _faiss().IDSelectorBatch(allowed))
+            params = self._search_params(col, selector)
         scores, found = col.index.search(q, k, params=params)
         rows = self._rows(found[found >= 0])
         return [
             [Hit(int(i), float(s), *rows[int(i)]) for s, i in zip(srow, irow, strict=True) if i in rows]
             for srow, irow in zip(scores, found, strict=True)
         ]
+
+    def _selector(self, collection: str, filter: dict[str, Any]) -> Any:
+        """A FAISS selector of the rows matching ``filter`` (None when none match), cached until a change."""
+        key = (collection, json.dumps(filter, sort_keys=True, default=str), self._version)
+        if key not in self._selectors:
+            where, args = _where(collection, filter)
+            cursor = self._db.execute(f"SELECT id FROM records {where}", args)
+            allowed = np.fromiter((r[0] for r in cursor), dtype=np.int64)
+            self._selectors = {k: v for k, v in self._selectors.items() if k[2] == self._version}
+            self._selectors[key] = _faiss().IDSelectorBatch(allowed) if len(allowed) else None
+        return self._selectors[key]
 
     @staticmethod
     def _search_params(col: Collection, selector: Any) -> Any:
@@ -469,6 +486,7 @@ class KnowledgeStore:
         col.index.add_with_ids(v, ids)
         col.count = int(col.index.ntotal)
         col.dirty = True
+        self._version += 1
 
     def record_source(self, collection: str, sha256: str, path: str, records: int) -> None:
         """Remember that a file (by content hash) was ingested, so adding it again is a no-op."""
@@ -522,11 +540,13 @@ class KnowledgeStore:
             col.index.remove_ids(ids)
         col.count = int(col.index.ntotal)
         col.dirty = True
+        self._version += 1
 
     def rollback(self) -> None:
         """Discard staged changes (the folder keeps its committed state)."""
         if self._pending is None:
             return
+        self._version += 1
         self._db.close()
         self._pending.unlink(missing_ok=True)
         self._pending = None
@@ -585,17 +605,24 @@ class KnowledgeStore:
         return True
 
     def _maybe_convert(self, col: Collection) -> None:
-        """Train IVF-PQ for ``ivfpq`` collections, and for ``auto`` ones that outgrew exact search."""
+        """Train IVF-PQ for ``ivfpq`` collections, and for ``auto`` ones that outgrew exact search.
+
+        Trains on a sample of at most :data:`IVFPQ_TRAIN_SAMPLE` vectors and encodes the exact index's
+        vectors in chunks, so the conversion needs little memory beyond the exact index itself.
+        """
         faiss = _faiss()
         if col.index is None or isinstance(faiss.downcast_index(col.index), faiss.IndexIVF):
             return
         wanted = col.index_type == "ivfpq" or (col.index_type == "auto" and col.count > AUTO_IVFPQ_AT)
-        if not wanted or col.count < 1024:
+        if not wanted or col.count < MIN_IVFPQ_TRAIN:
             return
+        exact, n = col.index.index, col.index.ntotal
         ids = faiss.vector_to_array(col.index.id_map)
-        vectors = col.index.index.reconstruct_n(0, col.index.ntotal)
-        index = train_ivfpq(vectors)
-        index.add_with_ids(vectors, ids)
+        rows = np.sort(np.random.default_rng(0).permutation(n)[: min(n, IVFPQ_TRAIN_SAMPLE)])
+        index = train_ivfpq(exact.reconstruct_batch(rows.astype(np.int64)), n)
+        for start in range(0, n, 50_000):
+            stop = min(n, start + 50_000)
+            index.add_with_ids(exact.reconstruct_n(start, stop - start), ids[start:stop])
         col.index, col.dirty = index, True
 
     def _referenced(self) -> set[str]:
