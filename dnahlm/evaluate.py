@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,8 @@ class EvalContext:
     seed: int = 0
     progress: bool = True
     device: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    """Method-specific settings (e.g. ``k`` and ``shots`` for the retrieval methods)."""
 
 
 Method = Callable[[EvalContext], list[Prediction]]
@@ -57,7 +60,8 @@ def get_method(name: str) -> Method:
     return _METHODS[name]
 
 
-def _batches(items: list, size: int, progress: bool, desc: str):
+def batches(items: list, size: int, progress: bool, desc: str):
+    """``items`` in chunks of ``size``, with a progress bar on stderr when ``progress``."""
     from tqdm import tqdm
 
     with tqdm(total=len(items), desc=desc, unit="seq", disable=not progress, leave=False) as bar:
@@ -78,7 +82,7 @@ def _instruct(ctx: EvalContext) -> list[Prediction]:
     longest = max(len(m.tokenizer(n, add_special_tokens=False)["input_ids"]) for n in ctx.task.label_names)
     cfg = SamplingConfig(max_new_tokens=longest + 4)
     preds: list[Prediction] = []
-    for chunk in _batches(ctx.test, ctx.batch_size, ctx.progress, "instruct"):
+    for chunk in batches(ctx.test, ctx.batch_size, ctx.progress, "instruct"):
         seqs = [e.sequence for e in chunk]
         batch = predict_labels(m.model, m.tokenizer, ctx.task, seqs, batch_size=ctx.batch_size)
         # free-text answers, for the original work's lenient substring score only
@@ -102,7 +106,7 @@ def _classifier(ctx: EvalContext) -> list[Prediction]:
     probs = np.concatenate(
         [
             classify_probs(model, tokenizer, [e.sequence for e in chunk], batch_size=ctx.batch_size)
-            for chunk in _batches(ctx.test, 256, ctx.progress, "classifier")
+            for chunk in batches(ctx.test, 256, ctx.progress, "classifier")
         ]
     )
     names, ids = ctx.task.label_names, ctx.task.label_ids

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -59,6 +60,23 @@ class ExamplePool:
     def __len__(self) -> int:
         return len(self.examples)
 
+    def add(self, examples: Sequence[Example]) -> None:
+        """Append labelled examples (embedded now) to the pool."""
+        unknown = {e.label for e in examples} - set(self.task.labels)
+        if unknown:
+            raise UserInputError(
+                f"task {self.task.name}: labels {sorted(unknown)} are not in {self.task.labels}"
+            )
+        if not examples:
+            return
+        self.examples.extend(examples)
+        self.vectors = np.vstack([self.vectors, embed(self.embedder, [e.sequence for e in examples])])
+        self.labels = np.array([e.label for e in self.examples])
+
+    def embed(self, sequences: Sequence[str]) -> np.ndarray:
+        """Query vectors (Q, D) with the pool's embedder."""
+        return embed(self.embedder, sequences)
+
     def search(
         self,
         sequences: Sequence[str],
@@ -66,41 +84,48 @@ class ExamplePool:
         *,
         vectors: np.ndarray | None = None,
         exclude_self: bool = False,
+        per_label: bool = False,
     ) -> list[list[Neighbour]]:
         """The ``k`` most similar pool examples to each sequence, best first.
 
-        ``exclude_self`` skips pool examples with the identical sequence (used when the queries are pool
-        examples themselves, e.g. to fit a combination on the pool without leaking the answer).
+        Args:
+            sequences: the queries.
+            k: neighbours per query (with ``per_label``: per label, so up to ``k * labels`` in all).
+            vectors: the queries' vectors when already embedded.
+            exclude_self: skip pool examples with the identical sequence (used when the queries are pool
+                examples themselves, e.g. to fit a combination on the pool without leaking the answer).
+            per_label: the ``k`` best of each label (balanced few-shot examples), merged best first.
         """
-        q = embed(self.embedder, sequences) if vectors is None else vectors
+        q = self.embed(sequences) if vectors is None else vectors
         sims = q @ self.vectors.T  # (Q, N)
-        extra = 1 if exclude_self else 0
-        k_eff = min(k + extra, len(self))
-        top = (
-            np.argpartition(-sims, k_eff - 1, axis=1)[:, :k_eff]
-            if k_eff < len(self)
-            else np.tile(np.arange(len(self)), (len(q), 1))
-        )
-        out = []
-        for i, row in enumerate(top):
-            order = row[np.argsort(-sims[i, row], kind="stable")]
-            hits = [
-                Neighbour(self.examples[j], float(sims[i, j]))
-                for j in order
-                if not (exclude_self and self.examples[j].sequence == sequences[i])
-            ]
-            out.append(hits[:k])
+        groups = [np.flatnonzero(self.labels == c) for c in np.unique(self.labels)] if per_label else [None]
+        out: list[list[Neighbour]] = [[] for _ in range(len(q))]
+        for cols in groups:
+            part = sims if cols is None else sims[:, cols]
+            index = np.arange(len(self)) if cols is None else cols
+            for i, row in enumerate(_top(part, k + (1 if exclude_self else 0))):
+                hits = [
+                    Neighbour(self.examples[index[j]], float(part[i, j]))
+                    for j in row
+                    if not (exclude_self and self.examples[index[j]].sequence == sequences[i])
+                ]
+                out[i].extend(hits[:k])
+        if per_label:
+            for hits in out:
+                hits.sort(key=lambda n: -n.similarity)
         return out
 
-    def balanced(self, neighbours: Sequence[Neighbour], per_label: int) -> list[Neighbour]:
-        """The best ``per_label`` neighbours of each label from a longer candidate list, best first."""
-        taken: dict[int, int] = {}
-        chosen = []
-        for n in neighbours:
-            if taken.get(n.example.label, 0) < per_label:
-                taken[n.example.label] = taken.get(n.example.label, 0) + 1
-                chosen.append(n)
-        return chosen
+
+def _top(sims: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the ``k`` largest values of each row, largest first."""
+    k = min(k, sims.shape[1])
+    top = (
+        np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        if k < sims.shape[1]
+        else np.tile(np.arange(k), (len(sims), 1))
+    )
+    order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1)
 
 
 def knn_probs(
@@ -117,3 +142,58 @@ def knn_probs(
         for h, w in zip(hits, weights, strict=True):
             out[i, column[h.example.label]] += w / weights.sum()
     return out / out.sum(axis=1, keepdims=True)
+
+
+def examples_from_store(store: Any, task: Task, *, collection: str = "examples") -> list[Example]:
+    """A task's labelled pool as stored in a knowledge index (rows of ``collection`` with ``task`` = its name).
+
+    Rows whose label is not one of the task's labels are an error (the index and the task disagree).
+    """
+    hits = store.get(store.ids(collection, {"task": task.name}))
+    examples = []
+    for h in hits:
+        label = int(h.metadata["label"])
+        if label not in task.labels:
+            raise UserInputError(
+                f"index {store.path}: example {h.metadata.get('id', h.id)} of task {task.name} has label "
+                f"{label}, not one of {task.labels}"
+            )
+        examples.append(Example(str(h.metadata.get("id", h.key)), h.text, label, task.name))
+    if not examples:
+        raise UserInputError(
+            f"index {store.path} has no labelled examples of task {task.name} in {collection!r}"
+        )
+    return examples
+
+
+class LinearProbe:
+    """Multinomial logistic regression on pool vectors (standardised): the "simple k-mer LR" baseline,
+    and one input of ``fused``. Probabilities come in ``task.label_ids`` column order.
+    """
+
+    def __init__(self, task: Task, *, c: float = 1.0, seed: int = 0) -> None:
+        self.task = task
+        self.c = c
+        self.seed = seed
+        self._model: Any = None
+
+    def fit(self, vectors: np.ndarray, labels: np.ndarray) -> LinearProbe:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        if len(set(labels.tolist())) < 2:
+            raise UserInputError(
+                f"task {self.task.name}: a linear probe needs examples of two labels or more"
+            )
+        self._model = make_pipeline(
+            StandardScaler(), LogisticRegression(C=self.c, max_iter=1000, random_state=self.seed)
+        ).fit(vectors, labels)
+        return self
+
+    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
+        p = self._model.predict_proba(vectors)
+        out = np.full((len(vectors), len(self.task.labels)), 1e-6)
+        for c, label in enumerate(self._model.classes_):
+            out[:, self.task.label_ids.index(int(label))] = p[:, c]
+        return out / out.sum(axis=1, keepdims=True)

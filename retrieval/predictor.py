@@ -6,11 +6,14 @@ Methods (fixed spellings, see :data:`dnahlm.evaluate.METHOD_NAMES`):
 - ``knn``: similarity-weighted vote of the ``k`` most similar pool examples (:mod:`.pool`);
 - ``few-shot``: label likelihood with the most similar pool examples in the prompt, balanced across labels
   and fitted into the context with the real tokenizer;
-- ``fused``: multinomial logistic regression on the log-probabilities of the methods above (and of the task's
-  classification head when the checkpoint has one with the same labels), fitted on a calibration split of
-  the pool only; for those calibration rows every method sees the pool without the row itself, so the
-  fit sees honest, out-of-sample scores. It needs nothing but the labelled pool, so it works for a task the
-  model has never been tuned on.
+- ``fused``: multinomial logistic regression on the log-probabilities of the methods above, of a linear
+  probe on the pool's k-mer vectors (:class:`.pool.LinearProbe`), and of the task's classification head
+  when the checkpoint has one with the same labels. It is fitted on a calibration split of the pool only:
+  the probe is trained on the rest of the pool, and for the calibration rows kNN and few-shot see the pool
+  without the row itself, so the fit sees out-of-sample scores. It needs nothing but the labelled pool, so
+  it works for a task the model has never been tuned on. (For a task the checkpoint *was* tuned on, the
+  pool is usually its tuning data, so the ``instruct`` and head scores of calibration rows are in-sample
+  and the fit trusts them somewhat more than it should.)
 """
 
 from __future__ import annotations
@@ -22,14 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from dnahlm.errors import ConfigError
+from dnahlm.errors import ConfigError, UserInputError
+from dnahlm.evaluate import EvalContext, batches, register_method
+from dnahlm.sequences import normalize
 from dnahlm.tasks import Example, Task
 from dnahlm.types import Evidence, Prediction
 
-from .pool import ExamplePool, Neighbour, knn_probs
+from .pool import ExamplePool, LinearProbe, Neighbour, knn_probs
 from .prompting import fit_shots
 
 METHODS = ("instruct", "knn", "few-shot", "fused")
+MIN_PROBE_POOL = 40
+"""Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
 
 
 @dataclass
@@ -85,6 +92,8 @@ class FewShotPredictor:
         self._model_path = model_path
         self._device = device
         self._fusion: Any = None
+        self._probe: LinearProbe | None = None
+        self._excluding = False  # set while fitting: queries are pool rows, so they must not see themselves
         self._head: Any = False  # False: not looked up yet; None: the checkpoint has no head for this task
 
     @property
@@ -98,43 +107,62 @@ class FewShotPredictor:
 
     # --------------------------------------------------------------------------------- components
     def instruct_probs(self, sequences: Sequence[str]) -> np.ndarray:
-        from dnahlm.scoring import score_candidates, softmax
+        """Zero-shot label likelihood of the instruction-tuned model, (Q, C)."""
+        return self._score([fit_shots(*self._lm, self.task, s, []) for s in sequences])
 
-        m = self.model
-        prompts = [fit_shots(m.tokenizer, m.model, self.task, s, []) for s in sequences]
-        scores = score_candidates(
-            m.model, m.tokenizer, prompts, self.task.label_names, batch_size=self.config.batch_size
-        )
-        return softmax(scores)
-
-    def neighbours(self, sequences: Sequence[str], *, exclude_self: bool = False) -> list[list[Neighbour]]:
+    def neighbours(
+        self, sequences: Sequence[str], vectors: np.ndarray | None = None, *, exclude_self: bool = False
+    ) -> list[list[Neighbour]]:
+        """Enough nearest pool examples for every method (kNN vote, few-shot candidates, evidence)."""
         k = max(self.config.k, self.config.shots * len(self.task.labels) * 2, self.config.evidence)
-        return self.pool.search(sequences, k, exclude_self=exclude_self)
+        return self.pool.search(sequences, k, vectors=vectors, exclude_self=exclude_self)
 
     def knn_probs(self, neighbours: Sequence[Sequence[Neighbour]]) -> np.ndarray:
+        """Similarity-weighted vote of the ``k`` nearest pool examples, (Q, C)."""
         top = [n[: self.config.k] for n in neighbours]
         return knn_probs(self.task, top, temperature=self.config.temperature)
 
     def few_shot_probs(
-        self, sequences: Sequence[str], neighbours: Sequence[Sequence[Neighbour]]
+        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]]
     ) -> np.ndarray:
+        """Label likelihood with the most similar pool examples in the prompt, (Q, C)."""
+        return self._score(
+            [
+                fit_shots(*self._lm, self.task, s, shots)
+                for s, shots in zip(sequences, self.shots(sequences, vectors, neighbours), strict=True)
+            ]
+        )
+
+    def shots(
+        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]]
+    ) -> list[list[Example]]:
+        """Few-shot examples per query, least similar first (the most similar sits next to the query).
+
+        Balanced: the best ``shots // labels`` of each label; otherwise the ``shots`` nearest neighbours.
+        Neighbours found with ``exclude_self`` already lack the query, and so do balanced ones.
+        """
+        n = self.config.shots
+        if self.config.balanced:
+            per = max(1, n // len(self.task.labels))
+            exclude = self._excluding
+            chosen = self.pool.search(sequences, per, vectors=vectors, exclude_self=exclude, per_label=True)
+        else:
+            chosen = [list(h) for h in neighbours]
+        return [[h.example for h in reversed(hits[:n])] for hits in chosen]
+
+    @property
+    def _lm(self) -> tuple[Any, Any]:
+        return self.model.tokenizer, self.model.model
+
+    def _score(self, prompts: list[str]) -> np.ndarray:
         from dnahlm.scoring import score_candidates, softmax
 
-        m = self.model
-        prompts = [
-            fit_shots(m.tokenizer, m.model, self.task, s, self._shots(n))
-            for s, n in zip(sequences, neighbours, strict=True)
-        ]
-        scores = score_candidates(
-            m.model, m.tokenizer, prompts, self.task.label_names, batch_size=self.config.batch_size
+        tokenizer, model = self._lm
+        return softmax(
+            score_candidates(
+                model, tokenizer, prompts, self.task.label_names, batch_size=self.config.batch_size
+            )
         )
-        return softmax(scores)
-
-    def _shots(self, neighbours: Sequence[Neighbour]) -> list[Example]:
-        per_label = max(1, self.config.shots // len(self.task.labels))
-        chosen = self.pool.balanced(neighbours, per_label) if self.config.balanced else list(neighbours)
-        chosen = chosen[: self.config.shots]
-        return [n.example for n in reversed(chosen)]  # the most similar example last, next to the query
 
     def head_probs(self, sequences: Sequence[str]) -> np.ndarray | None:
         """Probabilities of the checkpoint's classification head for this task, or None without one."""
@@ -158,36 +186,60 @@ class FewShotPredictor:
         )
 
     # --------------------------------------------------------------------------------- fused
-    def _features(self, sequences: Sequence[str], neighbours: Sequence[Sequence[Neighbour]]) -> np.ndarray:
+    def _features(
+        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]]
+    ) -> np.ndarray:
         parts = [
             self.instruct_probs(sequences),
             self.knn_probs(neighbours),
-            self.few_shot_probs(sequences, neighbours),
+            self.few_shot_probs(sequences, vectors, neighbours),
         ]
+        if self._probe is not None:
+            parts.append(self._probe.predict_proba(vectors))
         head = self.head_probs(sequences)
         if head is not None:
             parts.append(head)
         return np.log(np.clip(np.concatenate(parts, axis=1), 1e-6, 1.0))
 
     def fit(self) -> FewShotPredictor:
-        """Fit the ``fused`` combination on a stratified calibration split of the pool (out-of-sample scores)."""
-        from sklearn.linear_model import LogisticRegression
+        """Fit ``fused`` on a stratified calibration split of the pool, with out-of-sample inputs.
 
-        rows = _stratified_sample(self.pool.examples, self.config.calibration, self.config.seed)
-        if len({e.label for e in rows}) < 2:
+        The calibration split is ``config.calibration`` rows, at most half the pool; the linear probe is
+        trained on the other rows (left out when fewer than :data:`MIN_PROBE_POOL` remain).
+        """
+        pool = self.pool.examples
+        n_cal = min(self.config.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
+        cal_idx = _stratified_sample(pool, n_cal, self.config.seed)
+        y = self.pool.labels[cal_idx]
+        if len(set(y.tolist())) < 2:
             raise ConfigError(
                 f"task {self.task.name}: the pool needs examples of at least two labels to fit 'fused'"
             )
-        seqs = [e.sequence for e in rows]
-        x = self._features(seqs, self.neighbours(seqs, exclude_self=True))
-        y = np.array([e.label for e in rows])
+        rest = np.setdiff1d(np.arange(len(pool)), cal_idx)
+        self._probe = None
+        if len(rest) >= MIN_PROBE_POOL and len(set(self.pool.labels[rest].tolist())) >= 2:
+            self._probe = LinearProbe(self.task, seed=self.config.seed).fit(
+                self.pool.vectors[rest], self.pool.labels[rest]
+            )
+        seqs = [pool[i].sequence for i in cal_idx]
+        vecs = self.pool.vectors[cal_idx]
+        self._excluding = True
+        try:
+            x = self._features(seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True))
+        finally:
+            self._excluding = False
+        from sklearn.linear_model import LogisticRegression
+
         self._fusion = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
         return self
 
-    def fused_probs(self, sequences: Sequence[str], neighbours: Sequence[Sequence[Neighbour]]) -> np.ndarray:
+    def fused_probs(
+        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]]
+    ) -> np.ndarray:
+        """The calibrated combination (fitted on first use), (Q, C)."""
         if self._fusion is None:
             self.fit()
-        p = self._fusion.predict_proba(self._features(sequences, neighbours))
+        p = self._fusion.predict_proba(self._features(sequences, vectors, neighbours))
         out = np.zeros((len(sequences), len(self.task.labels)))
         for c, label in enumerate(self._fusion.classes_):
             out[:, self.task.label_ids.index(int(label))] = p[:, c]
@@ -195,19 +247,29 @@ class FewShotPredictor:
 
     # --------------------------------------------------------------------------------- API
     def predict(self, sequences: Sequence[str], method: str = "fused") -> list[Prediction]:
-        """Label, probabilities (by label name) and evidence (nearest pool examples) for each sequence."""
+        """Label, probabilities (by label name) and evidence (nearest pool examples) for each sequence.
+
+        Raises:
+            ConfigError: an unknown method.
+            InvalidSequenceError: a sequence with a letter other than ACGTN (names the query and position).
+        """
         if method not in METHODS:
             raise ConfigError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-        sequences = list(sequences)
-        neighbours = self.neighbours(sequences)
+        sequences = [normalize(s, record_id=f"query {i + 1}") for i, s in enumerate(sequences)]
+        if not sequences:
+            return []
+        if not all(sequences):
+            raise UserInputError(f"query {sequences.index('') + 1} is empty")
+        vectors = self.pool.embed(sequences)
+        neighbours = self.neighbours(sequences, vectors)
         if method == "instruct":
             probs = self.instruct_probs(sequences)
         elif method == "knn":
             probs = self.knn_probs(neighbours)
         elif method == "few-shot":
-            probs = self.few_shot_probs(sequences, neighbours)
+            probs = self.few_shot_probs(sequences, vectors, neighbours)
         else:
-            probs = self.fused_probs(sequences, neighbours)
+            probs = self.fused_probs(sequences, vectors, neighbours)
         return [self._prediction(row, n, method) for row, n in zip(probs, neighbours, strict=True)]
 
     def _prediction(self, row: np.ndarray, neighbours: Sequence[Neighbour], method: str) -> Prediction:
@@ -233,17 +295,41 @@ class FewShotPredictor:
         )
 
 
-def _stratified_sample(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
-    """Up to ``n`` examples, the same share of each label as in ``examples``, seeded."""
+def _stratified_sample(examples: Sequence[Example], n: int, seed: int) -> np.ndarray:
+    """Indices of up to ``n`` examples, the same share of each label as in ``examples``, seeded, sorted."""
     if len(examples) <= n:
-        return list(examples)
-    by_label: dict[int, list[Example]] = {}
-    for e in examples:
-        by_label.setdefault(e.label, []).append(e)
+        return np.arange(len(examples))
+    by_label: dict[int, list[int]] = {}
+    for i, e in enumerate(examples):
+        by_label.setdefault(e.label, []).append(i)
     rng = random.Random(seed)
-    out: list[Example] = []
+    out: list[int] = []
     for label in sorted(by_label):
         group = by_label[label]
         take = max(1, round(n * len(group) / len(examples)))
         out.extend(rng.sample(group, min(take, len(group))))
-    return out
+    return np.array(sorted(out), dtype=np.int64)
+
+
+def _eval_method(name: str):
+    """The ``dnahlm eval --method name`` runner: a predictor over ``ctx.pool``, scored on ``ctx.test``."""
+
+    def run(ctx: EvalContext) -> list[Prediction]:
+        if not ctx.pool:
+            raise ConfigError(f"method {name!r} needs a labelled pool to retrieve from (--train POOL.csv)")
+        config = PredictorConfig(batch_size=ctx.batch_size, seed=ctx.seed, **ctx.options)
+        predictor = FewShotPredictor(
+            ctx.task, ctx.pool, model_path=ctx.model_path, config=config, device=ctx.device
+        )
+        if name == "fused":
+            predictor.fit()
+        preds: list[Prediction] = []
+        for chunk in batches(ctx.test, max(ctx.batch_size, 64), ctx.progress, name):
+            preds.extend(predictor.predict([e.sequence for e in chunk], method=name))
+        return preds
+
+    return run
+
+
+for _name in ("knn", "few-shot", "fused"):
+    register_method(_name, _eval_method(_name))

@@ -63,9 +63,10 @@ def fit_shots(
         if shots:
             shots = shots[1:]  # drop the least similar
             continue
-        # the query alone is too long: keep its centre, shrinking until it fits
-        over = _length(tokenizer, prompt) - budget
-        keep = max(1, len(sequence) - max(8, int(over * 4)))
-        if keep == len(sequence):
+        # the query alone is too long: keep its centre, shrunk in proportion to the tokens over budget
+        total, own = _length(tokenizer, prompt), _length(tokenizer, sequence)
+        room = max(1, budget - (total - own))  # tokens left for the query in this template
+        keep = max(1, min(len(sequence) - 1, int(len(sequence) * room / own * 0.95)))
+        if len(sequence) <= 1:
             return prompt
         sequence = centre(sequence, keep)

@@ -30,7 +30,7 @@ def pools(tmp_path):
     )
 
 
-@pytest.mark.parametrize("method", ["instruct", "classifier"])
+@pytest.mark.parametrize("method", ["instruct", "classifier", "knn", "few-shot", "fused"])
 def test_eval_writes_the_documented_json(method, pools, tmp_path, sft_checkpoint_session, capsys):
     pool, test = pools
     out = tmp_path / "r.json"
@@ -100,7 +100,7 @@ def test_user_errors_are_one_line_and_exit_2(pools, tmp_path, sft_checkpoint_ses
     code, err = run_err([*base, "--method", "classifier", "--task", "other"], capsys)
     assert code == 2 and "no classification head" in err
     code, err = run_err([*base, "--method", "knn"], capsys)
-    assert code == 2 and "retrieval" in err
+    assert code == 2 and "needs a labelled pool" in err and "--train" in err
 
 
 @needs_shared_data()

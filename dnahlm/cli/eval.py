@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instruction", help="free instruction for a generic task")
     p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
     p.add_argument("--method", default="instruct", choices=METHOD_NAMES)
+    p.add_argument("--k", type=int, help="neighbours in the kNN vote (knn, fused; default 16)")
+    p.add_argument("--shots", type=int, help="examples in a few-shot prompt (few-shot, fused; default 4)")
     p.add_argument("--limit", type=int, help="score a seeded random sample of N test rows")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -57,6 +59,7 @@ def resolve_task(args: argparse.Namespace) -> Task:
 
 
 def run(args: argparse.Namespace) -> int:
+    import dnahlm.retrieval.predictor  # noqa: F401 - registers the knn, few-shot and fused methods
     from dnahlm.evaluate import EvalContext, evaluate
     from dnahlm.files import write_json_atomic
 
@@ -82,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.quiet,
         device=args.device,
+        options={k: v for k in ("k", "shots") if (v := getattr(args, k)) is not None},
     )
     result = evaluate(ctx, args.method)
     print(

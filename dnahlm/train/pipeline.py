@@ -4,6 +4,10 @@
 
 Each stage writes into ``out_dir`` and is skipped when its output is complete, so an interrupted run
 continues where it stopped (pretraining also resumes mid-run from its last checkpoint).
+
+``"holdout_tasks": [...]`` in the config keeps those tasks out of instruction tuning and heads (they are
+still split and reported): the leave-one-task-out runs that measure how the toolkit does on a task the
+model has never been tuned on (``configs/tiny-loto-tf_2.json``).
 """
 
 from __future__ import annotations
@@ -127,7 +131,8 @@ def stage_split(cfg: dict[str, Any], data: Path, out: Path) -> None:
         write_pool(dest / "val.csv", val)
 
 
-def task_data(data: Path, out: Path):
+def task_data(data: Path, out: Path, exclude: list[str] | tuple[str, ...] = ()):
+    """Each GUE task's (train, val) split from ``out/splits``, leaving out the tasks named in ``exclude``."""
     from dnahlm.tasks import read_pool
     from dnahlm.train.sft import TaskData
 
@@ -138,6 +143,7 @@ def task_data(data: Path, out: Path):
             read_pool(out / "splits" / name / "val.csv", task),
         )
         for name, task in gue_tasks(data).items()
+        if name not in exclude
     ]
 
 
@@ -149,7 +155,7 @@ def stage_sft(cfg: dict[str, Any], data: Path, out: Path) -> None:
         return
     sft(
         SFTConfig(init_from=out / "pretrained", out_dir=out / "sft", seed=cfg["seed"], **cfg["sft"]),
-        task_data(data, out),
+        task_data(data, out, cfg.get("holdout_tasks", ())),
     )
 
 
@@ -157,7 +163,7 @@ def stage_classify(cfg: dict[str, Any], data: Path, out: Path) -> None:
     from dnahlm.train.classify import ClassifyConfig, list_heads, train_classifier
 
     done = set(list_heads(out / "sft"))
-    for td in task_data(data, out):
+    for td in task_data(data, out, cfg.get("holdout_tasks", ())):
         if td.task.name not in done:
             train_classifier(
                 ClassifyConfig(checkpoint=out / "sft", seed=cfg["seed"], **cfg["classify"]),
@@ -179,7 +185,7 @@ def stage_report(
     for td in task_data(data, out):
         for method in methods:
             key = f"{td.task.name}/{method}"
-            if key in report:
+            if key in report or (method == "classifier" and td.task.name in cfg.get("holdout_tasks", ())):
                 continue
             ctx = EvalContext(
                 task=td.task, pool=td.train, test=td.val, model_path=out / "sft", seed=cfg["seed"]

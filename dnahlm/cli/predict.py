@@ -1,0 +1,121 @@
+"""``dnahlm predict``: label, class probabilities and evidence for sequences, from a labelled pool.
+
+dnahlm predict ACGT... --pool pool.csv --labels "0=background,1=bound" [--method fused] [--json]
+dnahlm predict --fasta queries.fa --tasks-json tasks.json --task tf_0 --pool train.csv
+dnahlm predict ACGT... --index my-index --task tf_0 --labels "0=non-binding,1=binding"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dnahlm.errors import ConfigError
+from dnahlm.settings import get_settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from dnahlm.tasks import KINDS
+
+    p = sub.add_parser(
+        "predict",
+        help="predict a task's label for sequences from a labelled pool (few-shot, kNN, fused)",
+        description="Predict labels for SEQUENCE or the records of --fasta, retrieving from a labelled pool "
+        "(--pool CSV, or the examples of --task in --index).",
+    )
+    p.add_argument("sequence", nargs="?", help="a DNA sequence (or use --fasta)")
+    p.add_argument("--fasta", type=Path, help="FASTA/GenBank/EMBL file of query sequences")
+    p.add_argument("--pool", type=Path, help="labelled pool CSV (sequence,label)")
+    p.add_argument("--index", type=Path, help="knowledge index whose 'examples' collection holds the pool")
+    p.add_argument("--labels", help='label names, e.g. "0=non-promoter,1=promoter"')
+    p.add_argument("--tasks-json", type=Path, help="tasks.json with label names (instead of --labels)")
+    p.add_argument("--task", help="task name (in --tasks-json / --index; names the classification head)")
+    p.add_argument(
+        "--kind", choices=KINDS, help="task kind (default: from tasks.json or the name, else generic)"
+    )
+    p.add_argument("--instruction", help="free instruction for a generic task")
+    p.add_argument("--method", default="fused", choices=("instruct", "knn", "few-shot", "fused"))
+    p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
+    p.add_argument("--k", type=int, default=16, help="neighbours in the kNN vote (default 16)")
+    p.add_argument("--shots", type=int, default=4, help="examples in a few-shot prompt (default 4)")
+    p.add_argument("--evidence", type=int, default=3, help="evidence rows shown per prediction (default 3)")
+    p.add_argument("--device", help="cpu, cuda, ... (default: auto)")
+    p.add_argument("--json", action="store_true", help="JSON lines on stdout: one prediction per query")
+    p.set_defaults(handler=run)
+
+
+def _queries(args: argparse.Namespace) -> list[tuple[str, str]]:
+    from dnahlm.sequences import normalize, parse
+
+    if (args.sequence is None) == (args.fasta is None):
+        raise ConfigError("give one query: a SEQUENCE argument or --fasta FILE")
+    if args.sequence is not None:
+        seq = normalize(args.sequence, record_id="the query sequence")
+        if not seq:
+            raise ConfigError("the query sequence is empty")
+        return [("query", seq)]
+    queries = [(r.id, r.sequence) for r in parse(args.fasta)]
+    if not queries:
+        raise ConfigError(f"{args.fasta}: no sequence records")
+    empty = [i for i, s in queries if not s]
+    if empty:
+        raise ConfigError(f"{args.fasta}: record {empty[0]} has an empty sequence")
+    return queries
+
+
+def _task(args: argparse.Namespace):
+    from dnahlm.tasks import Task, get_task, infer_kind, parse_labels
+
+    if args.tasks_json is not None:
+        if not args.task:
+            raise ConfigError("--tasks-json needs --task NAME")
+        task = get_task(args.tasks_json, args.task)
+        if args.kind or args.instruction:
+            task = Task(task.name, args.kind or task.kind, task.labels, args.instruction or task.instruction)
+        return task
+    if not args.labels:
+        raise ConfigError('give the label names with --labels "0=...,1=..." or --tasks-json FILE --task NAME')
+    name = args.task or (args.pool.stem if args.pool else "task")
+    return Task(name, args.kind or infer_kind(name), parse_labels(args.labels), args.instruction)
+
+
+def _pool(args: argparse.Namespace, task):
+    from dnahlm.tasks import read_pool
+
+    if (args.pool is None) == (args.index is None):
+        raise ConfigError("give the labelled pool: --pool POOL.csv or --index DIR (with --task)")
+    if args.pool is not None:
+        return read_pool(args.pool, task)
+    from dnahlm.index.store import KnowledgeStore
+    from dnahlm.retrieval.pool import examples_from_store
+
+    if not args.task:
+        raise ConfigError("--index needs --task NAME (the task whose examples form the pool)")
+    with KnowledgeStore(args.index) as store:
+        return examples_from_store(store, task)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dnahlm.retrieval.predictor import FewShotPredictor, PredictorConfig
+
+    queries = _queries(args)
+    task = _task(args)
+    pool = _pool(args, task)
+    config = PredictorConfig(
+        k=args.k, shots=args.shots, evidence=args.evidence, batch_size=get_settings().batch_size
+    )
+    predictor = FewShotPredictor(task, pool, model_path=args.model, config=config, device=args.device)
+    preds = predictor.predict([s for _, s in queries], method=args.method)
+    if args.json:
+        for (qid, seq), p in zip(queries, preds, strict=True):
+            print(json.dumps({"query": qid, "length": len(seq), "task": task.name, **p.model_dump()}))
+        return 0
+    for (qid, seq), p in zip(queries, preds, strict=True):
+        probs = "  ".join(f"{name}={prob:.3f}" for name, prob in p.probs.items())
+        print(f"{qid} ({len(seq)} bp): {p.label_name}  [{p.method}: {probs}]")
+        for e in p.evidence:
+            print(f"    evidence {e.id}  label={e.label}  similarity={e.score:.3f}")
+    print(f"task {task.name}: {len(pool)} pool examples; labels {task.labels}", file=sys.stderr)
+    return 0

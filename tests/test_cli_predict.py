@@ -1,0 +1,93 @@
+"""``dnahlm predict``: labels, probabilities and evidence from a pool CSV or an index, and its user errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dnahlm.cli.main import main
+
+from .conftest import motif_examples, write_csv
+
+LABELS = "0=at-rich,1=gc-rich"
+GC = "GCGCGGCCGCGGGCCCGCGATGCGGCCGCGCCGGCGCGCA"
+AT = "ATATTAAATATTTAATATAAATTTATATATAATTAAATAT"
+
+
+@pytest.fixture
+def pool(tmp_path):
+    return write_csv(tmp_path / "motif.csv", motif_examples(120, 4))
+
+
+def test_predicts_fasta_records_as_json_lines(tmp_path, pool, sft_checkpoint_session, capsys):
+    fasta = tmp_path / "q.fa"
+    fasta.write_text(f">gc_one\n{GC}\n>at_one\n{AT[:20]}\n{AT[20:]}\n")
+    code = main(
+        [
+            *("predict", "--fasta", str(fasta), "--pool", str(pool), "--labels", LABELS, "--task", "motif"),
+            *("--kind", "generic", "--model", str(sft_checkpoint_session), "--method", "fused", "--json"),
+        ]
+    )
+    assert code == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["query"] for r in rows] == ["gc_one", "at_one"]
+    assert [r["label_name"] for r in rows] == ["gc-rich", "at-rich"]
+    for r in rows:
+        assert r["method"] == "fused" and r["length"] == 40 and r["task"] == "motif"
+        assert sum(r["probs"].values()) == pytest.approx(1.0)
+        assert len(r["evidence"]) == 3 and all(e["id"].startswith("motif:motif:") for e in r["evidence"])
+
+
+def test_prints_label_probabilities_and_evidence(pool, capsys):
+    code = main(
+        ["predict", GC, "--pool", str(pool), "--labels", LABELS, "--method", "knn", "--evidence", "2"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("query (40 bp): gc-rich  [knn: at-rich=")
+    assert len(out) == 3 and all(
+        "evidence motif:motif:" in line and "label=gc-rich" in line for line in out[1:]
+    )
+
+
+def test_pool_from_an_index(tmp_path, pool, capsys):
+    assert (
+        main(["index", "add", str(tmp_path / "idx"), str(pool), "--labels", LABELS, "--task", "motif"]) == 0
+    )
+    capsys.readouterr()
+    code = main(
+        [
+            *("predict", AT, "--index", str(tmp_path / "idx"), "--task", "motif", "--labels", LABELS),
+            *("--method", "knn", "--json"),
+        ]
+    )
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["label_name"] == "at-rich"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ACGTNACGXA"], "position 9"),
+        ([], "give one query"),
+        (["ACGT", "--fasta", "q.fa"], "give one query"),
+        (["ACGT", "--fasta-missing"], None),
+        (["ACGT", "--labels", LABELS], "--pool POOL.csv or --index DIR"),
+        (["ACGT", "--pool", "missing.csv", "--labels", LABELS], "missing.csv: cannot open"),
+        (["ACGT", "--pool", "POOL"], "give the label names"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(argv, message, pool, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = [str(pool) if a == "POOL" else a for a in argv]
+    if message is None:  # argparse's own error
+        with pytest.raises(SystemExit) as exc:
+            main(["predict", *argv])
+        assert exc.value.code == 2
+        return
+    if "--pool" not in argv and "--labels" not in argv and argv and argv[0] != "ACGT":
+        argv += ["--pool", str(pool), "--labels", LABELS]
+    assert main(["predict", *argv, "--method", "knn"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and message in err

@@ -1,0 +1,164 @@
+"""FewShotPredictor: kNN, few-shot and fused predictions with evidence, on the tiny models and real GUE rows."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from dnahlm.errors import ConfigError, InvalidSequenceError, UserInputError
+from dnahlm.metrics import classification_report
+from dnahlm.retrieval.pool import ExamplePool, LinearProbe, knn_probs
+from dnahlm.retrieval.predictor import FewShotPredictor, PredictorConfig
+from dnahlm.retrieval.prompting import centre, fit_shots
+from dnahlm.tasks import Example, Task, get_task
+from tests.conftest import SHARED_DATA, motif_examples, needs_shared_data
+
+
+def accuracy(preds, examples) -> float:
+    return float(np.mean([p.label == e.label for p, e in zip(preds, examples, strict=True)]))
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return motif_examples(200, 11)
+
+
+@pytest.fixture(scope="module")
+def test_rows():
+    return motif_examples(40, 12)
+
+
+def test_knn_separates_the_classes_and_reports_its_evidence(motif_task, pool, test_rows):
+    predictor = FewShotPredictor(motif_task, pool, model_path="/nonexistent/model")  # knn needs no model
+    preds = predictor.predict([e.sequence for e in test_rows], method="knn")
+    assert accuracy(preds, test_rows) >= 0.9
+    pool_ids = {e.id: e for e in pool}
+    for p in preds:
+        assert p.method == "knn"
+        assert set(p.probs) == {"at-rich", "gc-rich"}
+        assert sum(p.probs.values()) == pytest.approx(1.0)
+        assert p.label_name == max(p.probs, key=p.probs.get)
+        assert len(p.evidence) == 5
+        scores = [e.score for e in p.evidence]
+        assert scores == sorted(scores, reverse=True)
+        for e in p.evidence:
+            assert e.label == motif_task.labels[pool_ids[e.id].label]
+
+
+def test_pool_search_can_leave_out_the_query_itself(motif_task, pool):
+    p = ExamplePool(motif_task, pool)
+    seqs = [e.sequence for e in pool[:10]]
+    with_self = p.search(seqs, 3)
+    without = p.search(seqs, 3, exclude_self=True)
+    assert all(
+        hits[0].example.sequence == s and hits[0].similarity == pytest.approx(1.0)
+        for hits, s in zip(with_self, seqs, strict=True)
+    )
+    assert all(
+        len(h) == 3 and all(n.example.sequence != s for n in h) for h, s in zip(without, seqs, strict=True)
+    )
+
+
+def test_knn_probs_follow_the_similarity_weighted_vote(motif_task, pool):
+    p = ExamplePool(motif_task, pool)
+    hits = p.search([pool[0].sequence], 4, exclude_self=True)
+    probs = knn_probs(motif_task, hits, temperature=0.05, prior=0.0)
+    sims = np.array([h.similarity for h in hits[0]])
+    w = np.exp((sims - sims.max()) / 0.05)
+    expected_gc = sum(wi for wi, h in zip(w, hits[0], strict=True) if h.example.label == 1) / w.sum()
+    assert probs[0, 1] == pytest.approx(expected_gc)
+
+
+def test_fused_combines_every_method_and_the_head(motif_task, pool, test_rows, sft_loaded):
+    config = PredictorConfig(calibration=60, k=8, shots=2, batch_size=16)
+    predictor = FewShotPredictor(motif_task, pool, model=sft_loaded, config=config).fit()
+    # instruct, knn, few-shot, the k-mer probe and the checkpoint's head: two classes each
+    assert predictor._fusion.n_features_in_ == 10
+    preds = predictor.predict([e.sequence for e in test_rows], method="fused")
+    assert accuracy(preds, test_rows) >= 0.9
+    few = predictor.predict([e.sequence for e in test_rows[:8]], method="few-shot")
+    assert all(p.method == "few-shot" and sum(p.probs.values()) == pytest.approx(1.0) for p in few)
+
+
+def test_fused_works_for_a_task_the_model_never_saw(tiny_loaded):
+    """A new task, only a labelled pool, an untuned model: the fit leans on the pool-based inputs."""
+    task = Task("unseen", "generic", {0: "low", 1: "high"})
+    pool = [Example(e.id, e.sequence, e.label, "unseen") for e in motif_examples(160, 21, "unseen")]
+    test = motif_examples(30, 22, "unseen")
+    predictor = FewShotPredictor(
+        task, pool, model=tiny_loaded, config=PredictorConfig(calibration=50, batch_size=16)
+    )
+    preds = predictor.predict([e.sequence for e in test], method="fused")
+    assert predictor._fusion.n_features_in_ == 8  # no head for this task
+    assert accuracy(preds, test) >= 0.85
+    assert {p.label_name for p in preds} == {"low", "high"}
+
+
+def test_a_small_pool_is_calibrated_on_all_rows_without_the_probe(motif_task, tiny_loaded):
+    small = motif_examples(30, 5)
+    predictor = FewShotPredictor(
+        motif_task, small, model=tiny_loaded, config=PredictorConfig(batch_size=16)
+    ).fit()
+    assert predictor._probe is None
+    assert predictor._fusion.n_features_in_ == 6
+
+
+def test_bad_queries_and_pools_are_clear_errors(motif_task, pool):
+    predictor = FewShotPredictor(motif_task, pool)
+    with pytest.raises(InvalidSequenceError, match=r"query 2.*position 3"):
+        predictor.predict(["ACGT", "ACXT"], method="knn")
+    with pytest.raises(ConfigError, match="unknown method"):
+        predictor.predict(["ACGT"], method="vote")
+    with pytest.raises(UserInputError, match="empty"):
+        FewShotPredictor(motif_task, [])
+    with pytest.raises(UserInputError, match=r"labels \[7\]"):
+        FewShotPredictor(motif_task, [Example("x", "ACGT", 7, "motif")])
+    one_label = [e for e in pool if e.label == 0]
+    with pytest.raises(ConfigError, match="two labels"):
+        FewShotPredictor(motif_task, one_label).fit()
+
+
+def test_linear_probe_learns_kmer_profiles(motif_task, pool, test_rows):
+    p = ExamplePool(motif_task, pool)
+    probe = LinearProbe(motif_task).fit(p.vectors, p.labels)
+    probs = probe.predict_proba(p.embed([e.sequence for e in test_rows]))
+    assert probs.shape == (40, 2)
+    assert np.mean(probs.argmax(1) == np.array([e.label for e in test_rows])) >= 0.9
+
+
+def test_few_shot_prompts_fit_the_context_and_keep_the_query_centre(motif_task, sft_loaded):
+    tok, model = sft_loaded.tokenizer, sft_loaded.model
+    rng = np.random.default_rng(0)
+    long_query = "".join(rng.choice(list("ACGT"), 6000))
+    shots = [Example(f"s{i}", "".join(rng.choice(list("ACGT"), 3000)), i % 2, "motif") for i in range(4)]
+    prompt = fit_shots(tok, model, motif_task, long_query, shots, budget=300)
+    assert len(tok(prompt, add_special_tokens=False)["input_ids"]) <= 300
+    assert centre(long_query, 100) in prompt
+    short = "ACGTACGTAA"
+    fitted = fit_shots(tok, model, motif_task, short, shots[:2])
+    assert fitted.count(" -> ") == 2  # both examples stay, cut to the query's length around their centre
+    assert centre(shots[0].sequence, len(short)) in fitted
+
+
+@needs_shared_data()
+def test_real_tf_binding_pool_with_the_embedded_model():
+    """GUE tf_0 (ChIP-seq peaks vs background): 3,000 pool rows, 150 dev rows; fused uses only the pool."""
+    task = get_task(SHARED_DATA / "gue" / "tasks.json", "tf_0")
+
+    def rows(name: str, n: int) -> list[Example]:
+        with open(SHARED_DATA / "gue" / "tf_0" / name) as fh:
+            r = list(csv.DictReader(fh))[:n]
+        return [Example(f"{name}:{i}", x["sequence"], int(x["label"]), "tf_0") for i, x in enumerate(r)]
+
+    pool, test = rows("train.csv", 3000), rows("dev.csv", 150)
+    predictor = FewShotPredictor(task, pool, config=PredictorConfig(calibration=120))
+    y = [e.label for e in test]
+    report = {}
+    for method in ("knn", "fused"):
+        preds = predictor.predict([e.sequence for e in test], method=method)
+        report[method] = classification_report(y, [p.label for p in preds], task.labels)
+    assert report["knn"]["accuracy"] > 0.55
+    assert report["fused"]["mcc"] > 0.25
+    assert report["fused"]["accuracy"] >= report["knn"]["accuracy"] - 0.02
