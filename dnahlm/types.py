@@ -27,3 +27,17 @@ class Prediction(BaseModel):
     text: str | None = Field(
         default=None, description="Generated answer text, where the method produced one."
     )
+
+
+class Answer(BaseModel):
+    """An answer to a question with its sources: ``[n]`` in ``text`` cites ``citations[n - 1]``.
+
+    ``grounded`` says whether the generated text passed the grounding check and is the answer; when it
+    is False, ``text`` is an extractive answer quoted from the sources (or says there are none).
+    ``generated`` keeps the raw generation, for inspection.
+    """
+
+    text: str
+    citations: list[Evidence] = Field(default_factory=list)
+    grounded: bool = False
+    generated: str | None = None

@@ -186,20 +186,25 @@ class FewShotPredictor:
         )
 
     # --------------------------------------------------------------------------------- fused
-    def _features(
+    def components(
         self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]]
-    ) -> np.ndarray:
-        parts = [
-            self.instruct_probs(sequences),
-            self.knn_probs(neighbours),
-            self.few_shot_probs(sequences, vectors, neighbours),
-        ]
+    ) -> dict[str, np.ndarray]:
+        """Every input of ``fused``, (Q, C) each: instruct, knn, few-shot, and probe / head where present."""
+        out = {
+            "instruct": self.instruct_probs(sequences),
+            "knn": self.knn_probs(neighbours),
+            "few-shot": self.few_shot_probs(sequences, vectors, neighbours),
+        }
         if self._probe is not None:
-            parts.append(self._probe.predict_proba(vectors))
+            out["probe"] = self._probe.predict_proba(vectors)
         head = self.head_probs(sequences)
         if head is not None:
-            parts.append(head)
-        return np.log(np.clip(np.concatenate(parts, axis=1), 1e-6, 1.0))
+            out["head"] = head
+        return out
+
+    @staticmethod
+    def _features(components: dict[str, np.ndarray]) -> np.ndarray:
+        return np.log(np.clip(np.concatenate(list(components.values()), axis=1), 1e-6, 1.0))
 
     def fit(self) -> FewShotPredictor:
         """Fit ``fused`` on a stratified calibration split of the pool, with out-of-sample inputs.
@@ -225,7 +230,7 @@ class FewShotPredictor:
         vecs = self.pool.vectors[cal_idx]
         self._excluding = True
         try:
-            x = self._features(seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True))
+            x = self._features(self.components(seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True)))
         finally:
             self._excluding = False
         from sklearn.linear_model import LogisticRegression
@@ -233,19 +238,48 @@ class FewShotPredictor:
         self._fusion = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
         return self
 
-    def fused_probs(
-        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]]
-    ) -> np.ndarray:
-        """The calibrated combination (fitted on first use), (Q, C)."""
+    def fused_probs(self, components: dict[str, np.ndarray]) -> np.ndarray:
+        """The calibrated combination of :meth:`components` (fitted on first use), (Q, C)."""
         if self._fusion is None:
             self.fit()
-        p = self._fusion.predict_proba(self._features(sequences, vectors, neighbours))
-        out = np.zeros((len(sequences), len(self.task.labels)))
+        p = self._fusion.predict_proba(self._features(components))
+        out = np.zeros((len(p), len(self.task.labels)))
         for c, label in enumerate(self._fusion.classes_):
             out[:, self.task.label_ids.index(int(label))] = p[:, c]
         return out
 
     # --------------------------------------------------------------------------------- API
+    def method_probs(
+        self, sequences: Sequence[str], methods: Sequence[str] = METHODS
+    ) -> tuple[dict[str, np.ndarray], list[list[Neighbour]]]:
+        """Class probabilities (Q, C) of several methods at once, sharing their inputs; and the neighbours.
+
+        Columns follow ``task.label_ids``. Asking for ``fused`` costs no more than asking for everything.
+        """
+        unknown = [m for m in methods if m not in METHODS]
+        if unknown:
+            raise ConfigError(f"unknown method {unknown[0]!r}; choose one of {', '.join(METHODS)}")
+        sequences = [normalize(s, record_id=f"query {i + 1}") for i, s in enumerate(sequences)]
+        if "" in sequences:
+            raise UserInputError(f"query {sequences.index('') + 1} is empty")
+        if not sequences:
+            return {m: np.zeros((0, len(self.task.labels))) for m in methods}, []
+        vectors = self.pool.embed(sequences)
+        neighbours = self.neighbours(sequences, vectors)
+        if "fused" in methods:
+            if self._fusion is None:
+                self.fit()
+            parts = self.components(sequences, vectors, neighbours)
+            out = {m: parts[m] for m in methods if m != "fused"}
+            out["fused"] = self.fused_probs(parts)
+            return {m: out[m] for m in methods}, neighbours
+        compute = {
+            "instruct": lambda: self.instruct_probs(sequences),
+            "knn": lambda: self.knn_probs(neighbours),
+            "few-shot": lambda: self.few_shot_probs(sequences, vectors, neighbours),
+        }
+        return {m: compute[m]() for m in methods}, neighbours
+
     def predict(self, sequences: Sequence[str], method: str = "fused") -> list[Prediction]:
         """Label, probabilities (by label name) and evidence (nearest pool examples) for each sequence.
 
@@ -253,24 +287,8 @@ class FewShotPredictor:
             ConfigError: an unknown method.
             InvalidSequenceError: a sequence with a letter other than ACGTN (names the query and position).
         """
-        if method not in METHODS:
-            raise ConfigError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-        sequences = [normalize(s, record_id=f"query {i + 1}") for i, s in enumerate(sequences)]
-        if not sequences:
-            return []
-        if not all(sequences):
-            raise UserInputError(f"query {sequences.index('') + 1} is empty")
-        vectors = self.pool.embed(sequences)
-        neighbours = self.neighbours(sequences, vectors)
-        if method == "instruct":
-            probs = self.instruct_probs(sequences)
-        elif method == "knn":
-            probs = self.knn_probs(neighbours)
-        elif method == "few-shot":
-            probs = self.few_shot_probs(sequences, vectors, neighbours)
-        else:
-            probs = self.fused_probs(sequences, vectors, neighbours)
-        return [self._prediction(row, n, method) for row, n in zip(probs, neighbours, strict=True)]
+        probs, neighbours = self.method_probs(sequences, [method])
+        return [self._prediction(row, n, method) for row, n in zip(probs[method], neighbours, strict=True)]
 
     def _prediction(self, row: np.ndarray, neighbours: Sequence[Neighbour], method: str) -> Prediction:
         best = int(np.argmax(row))
