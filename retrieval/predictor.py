@@ -210,7 +210,8 @@ class FewShotPredictor:
         """Fit ``fused`` on a stratified calibration split of the pool, with out-of-sample inputs.
 
         The calibration split is ``config.calibration`` rows, at most half the pool; the linear probe is
-        trained on the other rows (left out when fewer than :data:`MIN_PROBE_POOL` remain).
+        trained on the other rows for the fit (left out when fewer than :data:`MIN_PROBE_POOL` remain), then
+        refitted on the whole pool for queries.
         """
         pool = self.pool.examples
         n_cal = min(self.config.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
@@ -236,6 +237,11 @@ class FewShotPredictor:
         from sklearn.linear_model import LogisticRegression
 
         self._fusion = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
+        if self._probe is not None:  # as in stacking: the combination was fitted on out-of-sample probe
+            # scores; at query time the probe may learn from the whole pool
+            self._probe = LinearProbe(self.task, seed=self.config.seed).fit(
+                self.pool.vectors, self.pool.labels
+            )
         return self
 
     def fused_probs(self, components: dict[str, np.ndarray]) -> np.ndarray:
