@@ -166,34 +166,89 @@ def examples_from_store(store: Any, task: Task, *, collection: str = "examples")
     return examples
 
 
-class LinearProbe:
-    """Multinomial logistic regression on pool vectors (standardised): the "simple k-mer LR" baseline,
-    and one input of ``fused``. Probabilities come in ``task.label_ids`` column order.
+@dataclass
+class LinearModel:
+    """A fitted (optionally standardised) multinomial logistic regression as plain arrays.
+
+    Kept as numbers, not as a scikit-learn object, so that a fit can be saved as JSON and read back
+    without pickle. Probabilities come in ``labels`` column order.
     """
 
-    def __init__(self, task: Task, *, c: float = 1.0, seed: int = 0) -> None:
+    weights: np.ndarray  # (C, D)
+    bias: np.ndarray  # (C,)
+    labels: list[int]  # label id of each row of ``weights``
+    mean: np.ndarray | None = None  # standardisation, (D,)
+    scale: np.ndarray | None = None
+
+    @classmethod
+    def fit(cls, x: np.ndarray, y: np.ndarray, *, c: float = 1.0, standardise: bool = False, seed: int = 0):
+        """Fit with scikit-learn's L2-regularised logistic regression (lbfgs)."""
+        from sklearn.linear_model import LogisticRegression
+
+        mean = scale = None
+        if standardise:
+            mean, scale = x.mean(axis=0), x.std(axis=0)
+            scale = np.where(scale > 0, scale, 1.0)
+            x = (x - mean) / scale
+        lr = LogisticRegression(C=c, max_iter=2000, random_state=seed).fit(x, y)
+        w, b = lr.coef_, lr.intercept_
+        if len(lr.classes_) == 2:  # scikit-learn keeps one row for two classes: logit of the second
+            w, b = np.vstack([np.zeros_like(w[0]), w[0]]), np.array([0.0, b[0]])
+        return cls(w, b, [int(v) for v in lr.classes_], mean, scale)
+
+    def predict_proba(self, x: np.ndarray, label_ids: Sequence[int]) -> np.ndarray:
+        """Probabilities (N, len(label_ids)); labels never seen in the fit get a tiny floor."""
+        if self.mean is not None:
+            x = (x - self.mean) / self.scale
+        z = x @ self.weights.T + self.bias
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        p = z / z.sum(axis=1, keepdims=True)
+        out = np.full((len(x), len(label_ids)), 1e-6)
+        for c, label in enumerate(self.labels):
+            out[:, list(label_ids).index(label)] = p[:, c]
+        return out / out.sum(axis=1, keepdims=True)
+
+    def to_json(self) -> dict[str, Any]:
+        def arr(a: np.ndarray | None) -> list | None:
+            return None if a is None else a.tolist()
+
+        return {
+            "weights": arr(self.weights),
+            "bias": arr(self.bias),
+            "labels": self.labels,
+            "mean": arr(self.mean),
+            "scale": arr(self.scale),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LinearModel:
+        def arr(a: list | None) -> np.ndarray | None:
+            return None if a is None else np.asarray(a, dtype=np.float64)
+
+        return cls(arr(data["weights"]), arr(data["bias"]), [int(v) for v in data["labels"]],
+                   arr(data["mean"]), arr(data["scale"]))  # fmt: skip
+
+
+class LinearProbe:
+    """Logistic regression on standardised pool vectors: the "simple k-mer LR" baseline, and one input of
+    ``fused``. Probabilities come in ``task.label_ids`` column order.
+    """
+
+    def __init__(
+        self, task: Task, *, c: float = 1.0, seed: int = 0, model: LinearModel | None = None
+    ) -> None:
         self.task = task
         self.c = c
         self.seed = seed
-        self._model: Any = None
+        self.model = model
 
     def fit(self, vectors: np.ndarray, labels: np.ndarray) -> LinearProbe:
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
         if len(set(labels.tolist())) < 2:
             raise UserInputError(
                 f"task {self.task.name}: a linear probe needs examples of two labels or more"
             )
-        self._model = make_pipeline(
-            StandardScaler(), LogisticRegression(C=self.c, max_iter=1000, random_state=self.seed)
-        ).fit(vectors, labels)
+        self.model = LinearModel.fit(vectors, labels, c=self.c, standardise=True, seed=self.seed)
         return self
 
     def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
-        p = self._model.predict_proba(vectors)
-        out = np.full((len(vectors), len(self.task.labels)), 1e-6)
-        for c, label in enumerate(self._model.classes_):
-            out[:, self.task.label_ids.index(int(label))] = p[:, c]
-        return out / out.sum(axis=1, keepdims=True)
+        return self.model.predict_proba(vectors, self.task.label_ids)

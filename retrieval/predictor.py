@@ -18,9 +18,12 @@ Methods (fixed spellings, see :data:`dnahlm.evaluate.METHOD_NAMES`):
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,10 +34,12 @@ from dnahlm.sequences import normalize
 from dnahlm.tasks import Example, Task
 from dnahlm.types import Evidence, Prediction
 
-from .pool import ExamplePool, LinearProbe, Neighbour, knn_probs
+from .pool import ExamplePool, LinearModel, LinearProbe, Neighbour, knn_probs
 from .prompting import fit_shots
 
 METHODS = ("instruct", "knn", "few-shot", "fused")
+FIT_FORMAT = 1
+"""Version of the cached ``fused`` fit files."""
 MIN_PROBE_POOL = 40
 """Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
 
@@ -57,6 +62,13 @@ class PredictorConfig:
     """Neighbours reported as evidence with each prediction."""
     batch_size: int = 32
     seed: int = 0
+    cache_dir: str | None = None
+    """Folder where ``fused`` fits are kept as JSON, keyed by a hash of the pool, the model's weights, the
+    task and these settings, so a later predictor with the same inputs skips the fit (None: no cache)."""
+
+    def fit_settings(self) -> dict[str, Any]:
+        """The settings a ``fused`` fit depends on (part of its cache key)."""
+        return {k: getattr(self, k) for k in ("k", "shots", "balanced", "temperature", "calibration", "seed")}
 
 
 class FewShotPredictor:
@@ -91,7 +103,8 @@ class FewShotPredictor:
         self._model = model
         self._model_path = model_path
         self._device = device
-        self._fusion: Any = None
+        self._fusion: LinearModel | None = None
+        self._inputs: list[str] = []  # component names the fusion was fitted on, in column order
         self._probe: LinearProbe | None = None
         self._excluding = False  # set while fitting: queries are pool rows, so they must not see themselves
         self._head: Any = False  # False: not looked up yet; None: the checkpoint has no head for this task
@@ -206,13 +219,22 @@ class FewShotPredictor:
     def _features(components: dict[str, np.ndarray]) -> np.ndarray:
         return np.log(np.clip(np.concatenate(list(components.values()), axis=1), 1e-6, 1.0))
 
+    @property
+    def fused_inputs(self) -> list[str]:
+        """The inputs of the fitted ``fused`` combination, e.g. ``["instruct", "knn", "few-shot", "probe"]``."""
+        return list(self._inputs)
+
     def fit(self) -> FewShotPredictor:
         """Fit ``fused`` on a stratified calibration split of the pool, with out-of-sample inputs.
 
         The calibration split is ``config.calibration`` rows, at most half the pool; the linear probe is
         trained on the other rows for the fit (left out when fewer than :data:`MIN_PROBE_POOL` remain), then
-        refitted on the whole pool for queries.
+        refitted on the whole pool for queries. With ``config.cache_dir`` a matching earlier fit is read
+        back instead (JSON), and a new one is saved there.
         """
+        cached = self._cache_path()
+        if cached is not None and self._load_fit(cached):
+            return self
         pool = self.pool.examples
         n_cal = min(self.config.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
         cal_idx = _stratified_sample(pool, n_cal, self.config.seed)
@@ -231,28 +253,81 @@ class FewShotPredictor:
         vecs = self.pool.vectors[cal_idx]
         self._excluding = True
         try:
-            x = self._features(self.components(seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True)))
+            parts = self.components(seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True))
         finally:
             self._excluding = False
-        from sklearn.linear_model import LogisticRegression
-
-        self._fusion = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
+        self._inputs = list(parts)
+        self._fusion = LinearModel.fit(self._features(parts), y, c=1.0, seed=self.config.seed)
         if self._probe is not None:  # as in stacking: the combination was fitted on out-of-sample probe
             # scores; at query time the probe may learn from the whole pool
             self._probe = LinearProbe(self.task, seed=self.config.seed).fit(
                 self.pool.vectors, self.pool.labels
             )
+        if cached is not None:
+            self._save_fit(cached)
         return self
 
     def fused_probs(self, components: dict[str, np.ndarray]) -> np.ndarray:
         """The calibrated combination of :meth:`components` (fitted on first use), (Q, C)."""
         if self._fusion is None:
             self.fit()
-        p = self._fusion.predict_proba(self._features(components))
-        out = np.zeros((len(p), len(self.task.labels)))
-        for c, label in enumerate(self._fusion.classes_):
-            out[:, self.task.label_ids.index(int(label))] = p[:, c]
-        return out
+        if list(components) != self._inputs:
+            raise ConfigError(
+                f"fused was fitted on {self._inputs}, but the inputs now are {list(components)}"
+            )
+        return self._fusion.predict_proba(self._features(components), self.task.label_ids)
+
+    # --------------------------------------------------------------------------------- fit cache
+    def _cache_path(self) -> Path | None:
+        """Where this predictor's fit is cached: ``<cache_dir>/<sha256 of everything it depends on>.json``."""
+        if not self.config.cache_dir:
+            return None
+        from dnahlm.files import sha256_file
+        from dnahlm.index.embed import embedder_spec
+
+        h = hashlib.sha256()
+        weights = sorted(Path(self.model.path).glob("*.safetensors"))
+        head = Path(self.model.path) / "heads" / self.task.name
+        weights += sorted(head.glob("*.safetensors")) if head.is_dir() else []
+        key = {
+            "format": FIT_FORMAT,
+            "task": [self.task.name, self.task.kind, sorted(self.task.labels.items()), self.task.instruction],
+            "settings": self.config.fit_settings(),
+            "embedder": embedder_spec(self.pool.embedder),
+            "weights": [sha256_file(w) for w in weights],
+        }
+        h.update(json.dumps(key, sort_keys=True, default=str).encode())
+        for e in self.pool.examples:
+            h.update(f"{e.sequence}\t{e.label}\n".encode())
+        return Path(self.config.cache_dir).expanduser() / f"fused-{h.hexdigest()[:32]}.json"
+
+    def _save_fit(self, path: Path) -> None:
+        from dnahlm.files import write_json_atomic
+
+        write_json_atomic(
+            path,
+            {
+                "format": FIT_FORMAT,
+                "task": self.task.name,
+                "inputs": self._inputs,
+                "fusion": self._fusion.to_json(),
+                "probe": None if self._probe is None else self._probe.model.to_json(),
+            },
+        )
+
+    def _load_fit(self, path: Path) -> bool:
+        """Read a cached fit; False (and the fit is redone) when it is missing or unreadable."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != FIT_FORMAT:
+                return False
+            fusion = LinearModel.from_json(data["fusion"])
+            probe = None if data["probe"] is None else LinearModel.from_json(data["probe"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        self._fusion, self._inputs = fusion, list(data["inputs"])
+        self._probe = None if probe is None else LinearProbe(self.task, seed=self.config.seed, model=probe)
+        return True
 
     # --------------------------------------------------------------------------------- API
     def method_probs(

@@ -64,7 +64,7 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
         "val": len(val),
         "fit_seconds": round(fit_s, 1),
         "predict_seconds": round(predict_s, 1),
-        "fused_inputs": int(predictor._fusion.n_features_in_),
+        "fused_inputs": predictor.fused_inputs,
     }
     return out
 

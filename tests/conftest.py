@@ -23,6 +23,18 @@ SHARED_DATA = Path(
 )
 FIXTURES = Path(__file__).parent / "fixtures"
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_home(tmp_path_factory):
+    """Per-user state (fit caches, starter indexes) goes to a temporary DNAHLM_HOME, never ~/.cache."""
+    from dnahlm.settings import get_settings
+
+    os.environ["DNAHLM_HOME"] = str(tmp_path_factory.mktemp("dnahlm-home"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 ENGLISH = (
     "A promoter is a region of DNA where transcription of a gene is initiated. "
     "Transcription factors bind short motifs such as the TATA box. "

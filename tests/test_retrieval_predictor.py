@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -75,7 +76,7 @@ def test_fused_combines_every_method_and_the_head(motif_task, pool, test_rows, s
     config = PredictorConfig(calibration=60, k=8, shots=2, batch_size=16)
     predictor = FewShotPredictor(motif_task, pool, model=sft_loaded, config=config).fit()
     # instruct, knn, few-shot, the k-mer probe and the checkpoint's head: two classes each
-    assert predictor._fusion.n_features_in_ == 10
+    assert predictor.fused_inputs == ["instruct", "knn", "few-shot", "probe", "head"]
     preds = predictor.predict([e.sequence for e in test_rows], method="fused")
     assert accuracy(preds, test_rows) >= 0.9
     few = predictor.predict([e.sequence for e in test_rows[:8]], method="few-shot")
@@ -91,9 +92,37 @@ def test_fused_works_for_a_task_the_model_never_saw(tiny_loaded):
         task, pool, model=tiny_loaded, config=PredictorConfig(calibration=50, batch_size=16)
     )
     preds = predictor.predict([e.sequence for e in test], method="fused")
-    assert predictor._fusion.n_features_in_ == 8  # no head for this task
+    assert predictor.fused_inputs == ["instruct", "knn", "few-shot", "probe"]  # no head for this task
     assert accuracy(preds, test) >= 0.85
     assert {p.label_name for p in preds} == {"low", "high"}
+
+
+def test_fused_fits_are_cached_as_json_and_keyed_by_the_pool(
+    motif_task, pool, test_rows, tiny_loaded, tmp_path
+):
+    config = PredictorConfig(calibration=40, batch_size=16, cache_dir=str(tmp_path / "fits"))
+    first = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()
+    files = list((tmp_path / "fits").glob("fused-*.json"))
+    assert len(files) == 1 and json.loads(files[0].read_text())["inputs"] == first.fused_inputs
+    again = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config)
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("a cached fit must not score the calibration rows again")
+
+    again.components = no_scoring  # the fit is read back, not recomputed
+    again.fit()
+    assert again.fused_inputs == first.fused_inputs
+    seqs = [e.sequence for e in test_rows[:6]]
+    del again.components
+    a = first.method_probs(seqs, ["fused"])[0]["fused"]
+    b = again.method_probs(seqs, ["fused"])[0]["fused"]
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    flipped = [Example(e.id, e.sequence, 1 - e.label, e.task) if i == 0 else e for i, e in enumerate(pool)]
+    FewShotPredictor(motif_task, flipped, model=tiny_loaded, config=config).fit()
+    assert len(list((tmp_path / "fits").glob("fused-*.json"))) == 2  # another pool, another fit
+    files[0].write_text("{not json")
+    FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()  # unreadable: refitted
+    assert json.loads(files[0].read_text())["format"] == 1
 
 
 def test_a_small_pool_is_calibrated_on_all_rows_without_the_probe(motif_task, tiny_loaded):
@@ -102,7 +131,7 @@ def test_a_small_pool_is_calibrated_on_all_rows_without_the_probe(motif_task, ti
         motif_task, small, model=tiny_loaded, config=PredictorConfig(batch_size=16)
     ).fit()
     assert predictor._probe is None
-    assert predictor._fusion.n_features_in_ == 6
+    assert predictor.fused_inputs == ["instruct", "knn", "few-shot"]
 
 
 def test_bad_queries_and_pools_are_clear_errors(motif_task, pool):

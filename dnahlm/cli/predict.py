@@ -42,6 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shots", type=int, default=4, help="examples in a few-shot prompt (default 4)")
     p.add_argument("--evidence", type=int, default=3, help="evidence rows shown per prediction (default 3)")
     p.add_argument("--device", help="cpu, cuda, ... (default: auto)")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="refit 'fused' instead of reusing a fit kept in DNAHLM_HOME/fits",
+    )
     p.add_argument("--json", action="store_true", help="JSON lines on stdout: one prediction per query")
     p.set_defaults(handler=run)
 
@@ -103,8 +108,13 @@ def run(args: argparse.Namespace) -> int:
     queries = _queries(args)
     task = _task(args)
     pool = _pool(args, task)
+    settings = get_settings()
     config = PredictorConfig(
-        k=args.k, shots=args.shots, evidence=args.evidence, batch_size=get_settings().batch_size
+        k=args.k,
+        shots=args.shots,
+        evidence=args.evidence,
+        batch_size=settings.batch_size,
+        cache_dir=None if args.no_cache else str(settings.home / "fits"),
     )
     predictor = FewShotPredictor(task, pool, model_path=args.model, config=config, device=args.device)
     preds = predictor.predict([s for _, s in queries], method=args.method)
