@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,15 @@ def resolve_task(
     )
 
 
+def task_metadata(task: Task, label: int) -> dict[str, str]:
+    """What an example row records of its task, so :func:`dnahlm.retrieval.pool.task_from_store` can
+    rebuild the task (kind, label names, instruction) from an index alone."""
+    meta = {"label_name": task.labels[label], "task_kind": task.kind}
+    if task.instruction:
+        meta["instruction"] = task.instruction
+    return meta
+
+
 def iter_records(
     path: str | Path,
     collection: str,
@@ -125,7 +134,9 @@ def iter_records(
     p = Path(path)
     suffix = _suffix(p)
     if suffix == ".csv":
-        yield from read_pool(p, task or resolve_task(p), iupac=True)
+        task = task or resolve_task(p)
+        for e in read_pool(p, task, iupac=True):  # the task travels with each row: the index can rebuild it
+            yield replace(e, meta={**e.meta, **task_metadata(task, e.label)})
     elif suffix in PAPER_SUFFIXES:
         yield from parse_papers(p, max_tokens=max_tokens, overlap=overlap, errors=errors)
     elif suffix in ANNOTATED_SUFFIXES:

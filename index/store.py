@@ -307,6 +307,17 @@ class KnowledgeStore:
                 out[rid] = (text, json.loads(meta), coll, key)
         return out
 
+    def values(
+        self, collection: str | None, key: str, filter: dict[str, Any] | None = None
+    ) -> list[tuple[Any, int]]:
+        """Distinct values of metadata ``key`` with their row counts, most frequent first (None excluded)."""
+        where, args = _where(collection, filter)
+        rows = self._db.execute(
+            f"SELECT {_column(key)} AS v, COUNT(*) FROM records {where} GROUP BY v ORDER BY COUNT(*) DESC, v",
+            args,
+        ).fetchall()
+        return [(v, n) for v, n in rows if v is not None]
+
     def ids(self, collection: str | None = None, filter: dict[str, Any] | None = None) -> list[int]:
         where, args = _where(collection, filter)
         return [r[0] for r in self._db.execute(f"SELECT id FROM records {where} ORDER BY id", args)]
@@ -658,20 +669,22 @@ def _embedder_name(spec: dict[str, Any]) -> str:
     return f"{spec.get('name')}({params})"
 
 
+def _column(key: str) -> str:
+    """The SQL expression of a metadata key: its own column when it has one, else a JSON lookup."""
+    if key == "collection" or key in FILTER_COLUMNS:
+        return key
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        return f"json_extract(meta, '$.{key}')"
+    raise UserInputError(f"cannot filter on {key!r}: use letters, digits and '_'")
+
+
 def _where(collection: str | None, filter: dict[str, Any] | None) -> tuple[str, list[Any]]:
     clauses, args = [], []
     if collection is not None:
         clauses.append("collection = ?")
         args.append(collection)
     for key, value in (filter or {}).items():
-        if key == "collection":
-            column = "collection"
-        elif key in FILTER_COLUMNS:
-            column = key
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            column = f"json_extract(meta, '$.{key}')"
-        else:
-            raise UserInputError(f"cannot filter on {key!r}: use letters, digits and '_'")
+        column = _column(key)
         values = list(value) if isinstance(value, list | tuple | set) else [value]
         if key == "label":  # label ids are stored as integers; the CLI gives text
             values += [int(v) for v in values if isinstance(v, str) and v.lstrip("-").isdigit()]

@@ -144,6 +144,33 @@ def knn_probs(
     return out / out.sum(axis=1, keepdims=True)
 
 
+def task_from_store(store: Any, name: str, *, collection: str = "examples") -> Task:
+    """The task ``name`` as recorded with its examples in an index (kind, label names, instruction).
+
+    Raises:
+        UserInputError: the index has no examples of ``name`` (the message lists the tasks it has), or
+            they were ingested without label names.
+    """
+    from dnahlm.tasks import KINDS
+
+    labels = store.values(collection, "label", {"task": name})
+    if not labels:
+        known = ", ".join(str(v) for v, _ in store.values(collection, "task")) or "none"
+        raise UserInputError(f"index {store.path} has no labelled examples of task {name!r} (tasks: {known})")
+    names: dict[int, str] = {}
+    for label, _ in labels:
+        hit = store.get(store.ids(collection, {"task": name, "label": int(label)})[:1])[0]
+        if "label_name" not in hit.metadata:
+            raise UserInputError(
+                f"index {store.path}: the examples of {name!r} carry no label names (re-add them with this "
+                "version of dnahlm, or give --labels)"
+            )
+        names[int(label)] = str(hit.metadata["label_name"])
+        kind = str(hit.metadata.get("task_kind", "generic"))
+        instruction = hit.metadata.get("instruction")
+    return Task(name, kind if kind in KINDS else "generic", names, instruction)
+
+
 def examples_from_store(store: Any, task: Task, *, collection: str = "examples") -> list[Example]:
     """A task's labelled pool as stored in a knowledge index (rows of ``collection`` with ``task`` = its name).
 

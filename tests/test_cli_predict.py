@@ -64,6 +64,11 @@ def test_pool_from_an_index(tmp_path, pool, capsys):
     )
     assert code == 0
     assert json.loads(capsys.readouterr().out)["label_name"] == "at-rich"
+    # the index remembers the task's label names: --labels is not needed
+    assert main(["predict", GC, "--index", str(tmp_path / "idx"), "--task", "motif", "--method", "knn"]) == 0
+    assert capsys.readouterr().out.startswith("query (40 bp): gc-rich")
+    assert main(["predict", GC, "--index", str(tmp_path / "idx"), "--task", "tf_9", "--method", "knn"]) == 2
+    assert "no labelled examples of task 'tf_9' (tasks: motif)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

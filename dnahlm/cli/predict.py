@@ -73,6 +73,18 @@ def _queries(args: argparse.Namespace) -> list[tuple[str, str]]:
 def _task(args: argparse.Namespace):
     from dnahlm.tasks import Task, get_task, infer_kind, parse_labels
 
+    if args.index is not None and args.tasks_json is None and not args.labels:
+        if not args.task:
+            raise ConfigError("--index needs --task NAME (the task whose examples form the pool)")
+        from dnahlm.index.store import KnowledgeStore
+        from dnahlm.retrieval.pool import task_from_store
+
+        with KnowledgeStore(args.index) as store:
+            task = task_from_store(store, args.task)
+        if args.kind or args.instruction:
+            task = Task(task.name, args.kind or task.kind, task.labels, args.instruction or task.instruction)
+        return task
+
     if args.tasks_json is not None:
         if not args.task:
             raise ConfigError("--tasks-json needs --task NAME")
