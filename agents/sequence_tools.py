@@ -698,7 +698,8 @@ def _contract(func: Callable[..., Any]) -> str:
     return " ".join(line.strip() for line in text.strip().splitlines() if line.strip()).replace("``", "")
 
 
-def _tool(name: str, func: Callable[..., Any], schema: type[BaseModel]) -> StructuredTool:
+def make_tool(name: str, func: Callable[..., Any], schema: type[BaseModel]) -> StructuredTool:
+    """A ``StructuredTool`` around ``func`` (pydantic result -> JSON content + the result as artifact)."""
     from langchain_core.tools import StructuredTool, ToolException
 
     def run(**kwargs: Any) -> tuple[str, Any]:
@@ -741,10 +742,10 @@ def sequence_tools() -> list[StructuredTool]:
         '{"length":4,"sequence":"CGTT"}'
     """
     return [
-        _tool("sequence_stats", sequence_stats, StatsArgs),
-        _tool("reverse_complement", reverse_complement_tool, SequenceArgs),
-        _tool("translate_frames", translate_frames, TranslateArgs),
-        _tool("find_orfs", find_orfs, OrfArgs),
-        _tool("restriction_sites", restriction_sites, RestrictionArgs),
-        _tool("align_identity", align_identity, AlignArgs),
+        make_tool("sequence_stats", sequence_stats, StatsArgs),
+        make_tool("reverse_complement", reverse_complement_tool, SequenceArgs),
+        make_tool("translate_frames", translate_frames, TranslateArgs),
+        make_tool("find_orfs", find_orfs, OrfArgs),
+        make_tool("restriction_sites", restriction_sites, RestrictionArgs),
+        make_tool("align_identity", align_identity, AlignArgs),
     ]

@@ -1,0 +1,81 @@
+"""``dnahlm ask``: answer a question about a sequence with the agent's tools, with numbered sources.
+
+dnahlm ask "Is there a promoter here and which transcription factors could bind it?" --seq ACGT...
+dnahlm ask "Which E. coli genes is this similar to?" --fasta query.fa --index my-index --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from dnahlm.errors import ConfigError
+from dnahlm.settings import get_settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ask",
+        help="answer a question about a sequence (tools: statistics, ORFs, motifs, prediction, search)",
+        description="Answer QUESTION with the offline agent; sources are listed after the answer.",
+    )
+    p.add_argument("question")
+    p.add_argument("--seq", help="the DNA sequence the question is about")
+    p.add_argument("--fasta", type=Path, help="FASTA/GenBank/EMBL file with the sequence(s) (at most 3 used)")
+    p.add_argument("--index", type=Path, help="knowledge index (default: DNAHLM_INDEX)")
+    p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
+    p.add_argument("--json", action="store_true", help="the full structured result on stdout")
+    p.add_argument("--steps", action="store_true", help="print each step as it runs (stderr)")
+    p.set_defaults(handler=run)
+
+
+def _sequences(args: argparse.Namespace) -> list[str]:
+    from dnahlm.sequences import normalize, parse
+
+    if args.seq is not None and args.fasta is not None:
+        raise ConfigError("give the sequence with --seq or --fasta, not both")
+    if args.seq is not None:
+        seq = normalize(args.seq, record_id="--seq")
+        if not seq:
+            raise ConfigError("--seq is empty")
+        return [seq]
+    if args.fasta is not None:
+        seqs = [r.sequence for r in parse(args.fasta)]
+        if not seqs or not all(seqs):
+            raise ConfigError(f"{args.fasta}: no sequence (or an empty record)")
+        return seqs
+    return []
+
+
+def run(args: argparse.Namespace) -> int:
+    from dnahlm.agents.graph import build_agent
+
+    started = time.perf_counter()
+    sequences = _sequences(args)
+    index = args.index or get_settings().index
+    agent = build_agent(index, model=args.model)
+    state: dict = {}
+    for update in agent.stream({"question": args.question, "sequences": sequences}, stream_mode="updates"):
+        for node, change in update.items():
+            state.update(change or {})
+            if args.steps and node == "act":
+                for call in change.get("results", []):
+                    status = "ok" if call.ok else f"failed: {call.error}"
+                    print(f"  step {call.tool} ({call.seconds:.2f} s) {status}", file=sys.stderr)
+    answer = state["answer"]
+    if args.json:
+        print(json.dumps(answer.model_dump(mode="json"), indent=2, default=str))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+        for n, c in enumerate(answer.citations, 1):
+            what = c.source if c.kind == "tool" else (c.label or c.kind)
+            print(
+                f"  [{n}] {c.id if c.kind != 'tool' else 'tool ' + c.source}  {'' if c.kind == 'tool' else what}"
+            )
+    print(f"\n({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    return 0
