@@ -299,3 +299,76 @@ def test_question_set(agent, question, sequence, tools, fact):
     else:  # a task with no pool in this index: the predict tool says so, naming the tasks it has
         assert tools_of(a) == ["predict"] and "(tasks: promoter_demo)" in a.text
     assert fact in a.text
+
+
+# ------------------------------------------------------------------ real data: E. coli, GUE pools, abstracts
+@pytest.fixture(scope="module")
+def real_agent(tmp_path_factory, text_embeddings):
+    import csv
+    import itertools
+
+    from dnahlm.index.ingest import add_files
+
+    from .conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    root = tmp_path_factory.mktemp("real")
+    gue = SHARED_DATA / "gue"
+    pools = {}
+    for name, source in (("prom_300_all", "dev.csv"), ("splice", "dev.csv")):
+        with open(gue / name / source) as fh:
+            rows = list(itertools.islice(csv.DictReader(fh), 1500))
+        pools[name] = rows
+        (root / name).mkdir()
+        out = root / name / "pool.csv"
+        out.write_text("sequence,label\n" + "".join(f"{r['sequence']},{r['label']}\n" for r in rows[100:]))
+        add_files(root / "idx", [out], task=name, tasks_json=gue / "tasks.json", progress=False)
+    add_files(
+        root / "idx", [SHARED_DATA / "annotated" / "ecoli_K12_MG1655_NC_000913.3.gbff.gz"], progress=False
+    )
+    abstracts = root / "abstracts.jsonl"
+    with open(SHARED_DATA / "papers" / "genia_bionlp_abstracts.jsonl") as fh:
+        abstracts.write_text("".join(itertools.islice(fh, 80)))
+    add_files(root / "idx", [abstracts], embedder=text_embeddings, progress=False)
+    return build_agent(root / "idx"), pools, abstracts
+
+
+def test_real_ecoli_fragment_is_traced_to_its_gene(real_agent):
+    from dnahlm.index.annotated import parse_genbank
+
+    from .conftest import SHARED_DATA
+
+    agent, _, _ = real_agent
+    gb = SHARED_DATA / "annotated" / "ecoli_K12_MG1655_NC_000913.3.gbff.gz"
+    thra = next(
+        r for r in parse_genbank(gb) if r.feature_type == "CDS" and r.qualifiers.get("gene") == "thrA"
+    )
+    a = ask(agent, "Which E. coli genes is this sequence similar to?", [thra.sequence[500:800]])
+    top = a.tool_calls[0].result.hits[0]
+    assert tools_of(a) == ["similar_sequences"]
+    assert "thrA" in top.citation and top.identity == pytest.approx(1.0)
+    assert "thrA" in a.text and a.citations[0].kind == "sequence"
+
+
+def test_real_promoter_and_splice_questions_use_the_gue_pools(real_agent):
+    agent, pools, _ = real_agent
+    prom = pools["prom_300_all"][0]["sequence"]  # held out of the indexed pool (rows 100+)
+    a = ask(agent, "Is there a promoter in this sequence?", [prom])
+    r = a.tool_calls[0].result
+    assert (r.task, r.kind, r.pool_size) == ("prom_300_all", "promoter", 1400)
+    assert set(r.probs) == {"non-promoter", "promoter"} and r.label in a.text
+    splice = pools["splice"][0]["sequence"]
+    a = ask(agent, "Is the centre of this sequence a splice donor or acceptor?", [splice])
+    r = a.tool_calls[0].result
+    assert r.task == "splice" and set(r.probs) == {"acceptor site", "donor site", "non-splice site"}
+    assert r.window is None  # a 400 bp query is scored whole
+
+
+def test_real_abstracts_answer_with_their_pmids(real_agent):
+    agent, _, abstracts = real_agent
+    pmids = {json.loads(line)["pmid"] for line in abstracts.read_text().splitlines()}
+    a = ask(agent, "What do papers say about NF-kappa B activation in T cells?")
+    cited = [c.id.removeprefix("PMID:") for c in a.citations]
+    assert cited and set(cited) <= pmids
+    assert all(f"[{n}]" in a.text for n in range(1, len(cited) + 1))
