@@ -27,11 +27,14 @@ the site's own rounded score, so it counts exactly the k-mers that score at leas
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -131,6 +134,10 @@ def _load(
 ) -> tuple[MotifProfile, ...]:
     import pyjaspar
 
+    if not ids:  # a whole collection: read back from the JSON copy kept under DNAHLM_HOME when there is one
+        cached = _read_cache(release, collection, tax_group)
+        if cached is not None:
+            return _select(cached, release, collection, tax_group, names)
     if release not in pyjaspar.jaspar_releases:
         raise ConfigError(
             f"unknown JASPAR release {release!r}; pyjaspar has {sorted(pyjaspar.jaspar_releases)}"
@@ -171,6 +178,71 @@ def _load(
         )
         for m in motifs
     )
+    if not ids:
+        _write_cache(release, collection, tax_group, profiles)
+    return _select(profiles, release, collection, tax_group, names)
+
+
+def _cache_file(release: str, collection: str | None, tax_group: tuple[str, ...] | None) -> Path:
+    import pyjaspar
+
+    from dnahlm.settings import get_settings
+
+    tag = f"{release}-{collection or 'all'}-{'+'.join(tax_group) if tax_group else 'all'}"
+    version = getattr(pyjaspar, "__version__", "unknown")
+    return get_settings().home / "jaspar" / f"{tag}-pyjaspar{version}.json"
+
+
+def _read_cache(
+    release: str, collection: str | None, tax_group: tuple[str, ...] | None
+) -> tuple[MotifProfile, ...] | None:
+    """Profiles from the JSON copy (pyjaspar takes seconds to read a collection; JSON, milliseconds)."""
+    try:
+        rows = json.loads(_cache_file(release, collection, tax_group).read_text(encoding="utf-8"))
+        return tuple(
+            MotifProfile(
+                r["id"],
+                r["name"],
+                tuple(tuple(c) for c in r["counts"]),
+                r["collection"],
+                r["tax_group"],
+                release,
+            )
+            for r in rows
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_cache(
+    release: str,
+    collection: str | None,
+    tax_group: tuple[str, ...] | None,
+    profiles: tuple[MotifProfile, ...],
+) -> None:
+    from dnahlm.files import write_json_atomic
+
+    rows = [
+        {
+            "id": p.motif_id,
+            "name": p.name,
+            "counts": p.counts,
+            "collection": p.collection,
+            "tax_group": p.tax_group,
+        }
+        for p in profiles
+    ]
+    with contextlib.suppress(OSError):  # a read-only home only costs the next process the slow path
+        write_json_atomic(_cache_file(release, collection, tax_group), rows)
+
+
+def _select(
+    profiles: tuple[MotifProfile, ...],
+    release: str,
+    collection: str | None,
+    tax_group: tuple[str, ...] | None,
+    names: tuple[str, ...] | None,
+) -> tuple[MotifProfile, ...]:
     if names:
         wanted = {n.lower() for n in names}
         missing = wanted - {p.name.lower() for p in profiles}
