@@ -372,3 +372,21 @@ def test_real_abstracts_answer_with_their_pmids(real_agent):
     cited = [c.id.removeprefix("PMID:") for c in a.citations]
     assert cited and set(cited) <= pmids
     assert all(f"[{n}]" in a.text for n in range(1, len(cited) + 1))
+
+
+def test_step_limit_and_tool_timeout(index, sft_checkpoint_session):
+    import time as _time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dnahlm.agents.graph import _run
+
+    limited = build_agent(index, model=sft_checkpoint_session, max_steps=1)
+    a = ask(limited, "What is the GC content, the EcoRI sites and the longest ORF?", [QUERY])
+    assert tools_of(a) == ["sequence_stats"]
+
+    from types import SimpleNamespace
+
+    slow = SimpleNamespace(functions={"slow": lambda sequence: _time.sleep(2)})
+    with ThreadPoolExecutor(1) as pool:
+        call = _run(pool, slow, "slow", {"sequence": "ACGT"}, 0.1, None)
+    assert not call.ok and call.error == "timed out after 0.1 s" and call.args == {"sequence": "<4 bp>"}
