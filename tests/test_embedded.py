@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from dnahlm.cli.main import main
 from dnahlm.examples import GLUT5_PROMOTER_300
@@ -24,13 +25,16 @@ def test_embedded_checkpoint_is_small_and_carries_its_card():
     assert not list(TINY.rglob("*.bin")) and not list(TINY.rglob("*.pt"))
 
 
-def test_demo_answers_offline_with_the_embedded_model(capsys):
+def test_demo_answers_offline_with_the_embedded_model_and_starter_knowledge(capsys):
+    """The starter index is built in this session's private DNAHLM_HOME on first use (about a minute)."""
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "instruct (label likelihood):" in out and "classifier head:" in out
-    line = next(x for x in out.splitlines() if x.startswith("instruct"))
-    probs = [float(t.rstrip("]")) for t in line.split("[")[1].replace(",", " ").split() if t[0].isdigit()]
+    line = next(x for x in out.splitlines() if x.startswith("Prediction for prom_300_all (promoter, fused)"))
+    probs = [float(t) for t in re.findall(r"(?:non-promoter|promoter) ([0-9.]+)", line)]
     assert len(probs) == 2 and abs(sum(probs) - 1) < 0.02
+    assert "JASPAR motifs match" in out and "From the indexed papers:" in out
+    sources = out.split("Sources:")[1]
+    assert "tool predict" in sources and "tool scan_motifs" in sources and "PMID:" in sources
 
 
 def test_eval_uses_the_embedded_model_by_default(tmp_path):

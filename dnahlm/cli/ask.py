@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("question")
     p.add_argument("--seq", help="the DNA sequence the question is about")
     p.add_argument("--fasta", type=Path, help="FASTA/GenBank/EMBL file with the sequence(s) (at most 3 used)")
-    p.add_argument("--index", type=Path, help="knowledge index (default: DNAHLM_INDEX)")
+    p.add_argument(
+        "--index", type=Path, help="knowledge index (default: DNAHLM_INDEX, else the built-in starter index)"
+    )
     p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
     p.add_argument("--json", action="store_true", help="the full structured result on stdout")
     p.add_argument("--steps", action="store_true", help="print each step as it runs (stderr)")
@@ -56,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     sequences = _sequences(args)
     index = args.index or get_settings().index
+    if index is None:  # the knowledge that ships with dnahlm, indexed on first use
+        from dnahlm.index.starter import starter_index
+
+        index = starter_index()
     agent = build_agent(index, model=args.model)
     state: dict = {}
     for update in agent.stream({"question": args.question, "sequences": sequences}, stream_mode="updates"):

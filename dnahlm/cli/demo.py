@@ -1,4 +1,4 @@
-"""``dnahlm demo``: answer one DNA question offline with the embedded model, and time it."""
+"""``dnahlm demo``: answer one DNA question offline with the embedded model and starter knowledge, timed."""
 
 from __future__ import annotations
 
@@ -6,40 +6,41 @@ import argparse
 import time
 from pathlib import Path
 
+DEMO_QUESTION = (
+    "Is this a promoter, which transcription factors could bind it, and what do papers say about them?"
+)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
-        help="classify a built-in human promoter with the embedded model",
-        description="Is the human GLUT5 promoter a promoter? Label likelihood and classifier head.",
+        help="ask the agent about a built-in human promoter (embedded model, starter knowledge, offline)",
+        description="Is the human GLUT5 promoter a promoter, what binds it, what do papers say? "
+        "Prediction, JASPAR motif scan and paper search, with sources.",
     )
     p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
+    p.add_argument("--index", type=Path, help="knowledge index (default: the built-in starter index)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from dnahlm.agents.graph import build_agent
     from dnahlm.examples import GLUT5_PROMOTER_300, GLUT5_SOURCE
-    from dnahlm.model import load_model
-    from dnahlm.scoring import predict_labels
-    from dnahlm.tasks import Task
-    from dnahlm.train.classify import classify_probs, list_heads, load_classifier
+    from dnahlm.index.starter import starter_index
 
     t0 = time.perf_counter()
-    m = load_model(args.model, device="cpu")
-    task = Task("prom_300_all", "promoter", {0: "non-promoter", 1: "promoter"})
-    print(f"Question: is this 300 bp human sequence ({GLUT5_SOURCE}, GLUT5 promoter) a promoter?")
-    print(f"Sequence: {GLUT5_PROMOTER_300[:60]}...{GLUT5_PROMOTER_300[-20:]}")
-    pred = predict_labels(m.model, m.tokenizer, task, [GLUT5_PROMOTER_300])[0]
-    probs = ", ".join(f"{k} {v:.3f}" for k, v in pred.probs.items())
-    print(f"instruct (label likelihood): {pred.label_name}  [{probs}]")
-    if task.name in list_heads(m.path):
-        model, tok, head_task = load_classifier(m.path, task.name, device="cpu")
-        p = classify_probs(model, tok, [GLUT5_PROMOTER_300])[0]
+    index = args.index or starter_index()
+    ready = time.perf_counter()
+    print(f"Question: {DEMO_QUESTION}")
+    print(f"Sequence: human GLUT5 promoter, 300 bp ({GLUT5_SOURCE}): {GLUT5_PROMOTER_300[:50]}...")
+    agent = build_agent(index, model=args.model)
+    answer = agent.invoke({"question": DEMO_QUESTION, "sequences": [GLUT5_PROMOTER_300]})["answer"]
+    print(f"\n{answer.text}\n\nSources:")
+    for n, c in enumerate(answer.citations, 1):
         print(
-            "classifier head: "
-            + ", ".join(f"{n} {v:.2f}" for n, v in zip(head_task.label_names, p, strict=True))
+            f"  [{n}] {'tool ' + c.source if c.kind == 'tool' else c.id}  {'' if c.kind == 'tool' else c.label or ''}"
         )
     print(
-        f"model: {m.path} ({m.meta.get('preset', 'unknown preset')}); answered in {time.perf_counter() - t0:.1f} s"
+        f"\nanswered in {time.perf_counter() - ready:.1f} s (index ready after {ready - t0:.1f} s; index {index})"
     )
     return 0
