@@ -8,7 +8,7 @@ Contents, each with its provenance in ``PROVENANCE.md``:
 - ``examples/<task>.csv``: a class-balanced sample (``--per-label`` rows per label, seeded) of each GUE
   task's pool, drawn only from the rows the default model's training split kept, so none of our
   validation rows is in the pack; ``tasks.json`` with the tasks' label names and kinds;
-- ``sequences/ecoli_K12_first_<n>kb.gb.gz``: the first ``--ecoli-kb`` kb of the E. coli K-12 MG1655
+- ``sequences/ecoli_K12_first_<n>kb.gb``: the first ``--ecoli-kb`` kb of the E. coli K-12 MG1655
   GenBank record with its annotated features (thr operon, ...);
 - ``papers/abstracts.jsonl``: ``--abstracts`` PubMed abstracts (GENIA / BioNLP) about transcription factors,
   promoters and gene regulation, with their PMIDs.
@@ -66,14 +66,14 @@ def ecoli_slice(data: Path, out: Path, kb: int) -> tuple[Path, int]:
     part = record[: kb * 1000]  # keeps the features that lie wholly inside
     part.annotations = {k: v for k, v in record.annotations.items() if k != "contig"}
     part.annotations["molecule_type"] = "DNA"
+    part.annotations["topology"] = "linear"  # a slice of the circular chromosome
     part.id, part.name = record.id, record.name
     part.description = f"{record.description} (first {kb} kb)"
     buf = io.StringIO()
     SeqIO.write(part, buf, "genbank")
-    dest = out / "sequences" / f"ecoli_K12_first_{kb}kb.gb.gz"
+    dest = out / "sequences" / f"ecoli_K12_first_{kb}kb.gb"  # plain text: weights are the only binaries
     dest.parent.mkdir(parents=True)
-    with gzip.open(dest, "wt") as fh:
-        fh.write(buf.getvalue())
+    dest.write_text(buf.getvalue())
     return dest, len(part.features)
 
 
