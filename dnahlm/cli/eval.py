@@ -44,17 +44,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def resolve_task(args: argparse.Namespace) -> Task:
+def with_overrides(task: Task, args: argparse.Namespace) -> Task:
+    """``task`` with ``--kind`` / ``--instruction`` applied when given."""
+    if args.kind or args.instruction:
+        return Task(task.name, args.kind or task.kind, task.labels, args.instruction or task.instruction)
+    return task
+
+
+def resolve_task(args: argparse.Namespace, default_name: str | None = None) -> Task:
+    """The task named by ``--tasks-json FILE --task NAME``, or built from ``--labels`` (and ``--kind``,
+    ``--instruction``); ``default_name`` names a ``--labels`` task given no ``--task`` (default: the test
+    file's folder)."""
     if args.tasks_json is not None:
         if not args.task:
             raise ConfigError("--tasks-json needs --task NAME")
-        task = get_task(args.tasks_json, args.task)
-        if args.kind or args.instruction:
-            task = Task(task.name, args.kind or task.kind, task.labels, args.instruction or task.instruction)
-        return task
+        return with_overrides(get_task(args.tasks_json, args.task), args)
     if not args.labels:
         raise ConfigError('give the label names with --labels "0=...,1=..." or --tasks-json FILE --task NAME')
-    name = args.task or args.test.resolve().parent.name
+    name = args.task or default_name or args.test.resolve().parent.name
     return Task(name, args.kind or infer_kind(name), parse_labels(args.labels), args.instruction)
 
 

@@ -71,7 +71,7 @@ def _queries(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 
 def _task(args: argparse.Namespace):
-    from dnahlm.tasks import Task, get_task, infer_kind, parse_labels
+    from dnahlm.cli.eval import resolve_task, with_overrides
 
     if args.index is not None and args.tasks_json is None and not args.labels:
         if not args.task:
@@ -80,22 +80,8 @@ def _task(args: argparse.Namespace):
         from dnahlm.retrieval.pool import task_from_store
 
         with KnowledgeStore(args.index) as store:
-            task = task_from_store(store, args.task)
-        if args.kind or args.instruction:
-            task = Task(task.name, args.kind or task.kind, task.labels, args.instruction or task.instruction)
-        return task
-
-    if args.tasks_json is not None:
-        if not args.task:
-            raise ConfigError("--tasks-json needs --task NAME")
-        task = get_task(args.tasks_json, args.task)
-        if args.kind or args.instruction:
-            task = Task(task.name, args.kind or task.kind, task.labels, args.instruction or task.instruction)
-        return task
-    if not args.labels:
-        raise ConfigError('give the label names with --labels "0=...,1=..." or --tasks-json FILE --task NAME')
-    name = args.task or (args.pool.stem if args.pool else "task")
-    return Task(name, args.kind or infer_kind(name), parse_labels(args.labels), args.instruction)
+            return with_overrides(task_from_store(store, args.task), args)
+    return resolve_task(args, default_name=args.pool.stem if args.pool else "task")
 
 
 def _pool(args: argparse.Namespace, task):
