@@ -10,6 +10,7 @@ Contents, each with its provenance in ``PROVENANCE.md``:
   validation rows is in the pack; ``tasks.json`` with the tasks' label names and kinds;
 - ``sequences/ecoli_K12_first_<n>kb.gb``: the first ``--ecoli-kb`` kb of the E. coli K-12 MG1655
   GenBank record with its annotated features (thr operon, ...);
+- ``sequences/<record>``: a few small real GenBank/EMBL records from Biopython's test data;
 - ``papers/abstracts.jsonl``: ``--abstracts`` PubMed abstracts (GENIA / BioNLP) about transcription factors,
   promoters and gene regulation, with their PMIDs.
 
@@ -33,6 +34,8 @@ from Bio import SeqIO
 from dnahlm.tasks import load_tasks_json, read_pool, split_pool
 from dnahlm.train.pipeline import pool_file
 
+RECORDS = ("cor6_6.gb", "iro.gb", "pri1.gb", "U87107.embl", "pBAD30.gb", "EU851978.gbk")
+"""Real GenBank/EMBL records from Biopython's test data (in the shared data's annotated/biopython_tests/)."""
 TOPIC = re.compile(r"promoter|transcription factor|NF-kappa ?B|NF-kB|enhancer|binding site|TATA|splic", re.I)
 
 
@@ -77,6 +80,15 @@ def ecoli_slice(data: Path, out: Path, kb: int) -> tuple[Path, int]:
     return dest, len(part.features)
 
 
+def records(data: Path, out: Path) -> list[str]:
+    """Copy a selection of small real GenBank/EMBL records (Arabidopsis genes with TATA signals, a human
+    gene, a Yersinia plasmid, influenza, pBAD30, ...)."""
+    src = data / "annotated" / "biopython_tests"
+    for name in RECORDS:
+        shutil.copyfile(src / name, out / "sequences" / name)
+    return list(RECORDS)
+
+
 def abstracts(data: Path, out: Path, n: int) -> int:
     chosen = []
     with open(data / "papers" / "genia_bionlp_abstracts.jsonl") as fh:
@@ -110,6 +122,7 @@ def main() -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     counts = sample_examples(args.data, tmp, args.per_label, args.seed)
     gb, features = ecoli_slice(args.data, tmp, args.ecoli_kb)
+    copied = records(args.data, tmp)
     n_abstracts = abstracts(args.data, tmp, args.abstracts)
     shared_readme = (args.data / "README.md").read_text()
     commits = sorted(set(re.findall(r"\b[0-9a-f]{40}\b", shared_readme)))
@@ -128,7 +141,12 @@ def main() -> None:
         "non-splice for splice) | the shared data's `gue/tasks.json` | - |\n"
         f"| {gb.relative_to(tmp)} | E. coli K-12 MG1655 (NC_000913.3), first {args.ecoli_kb} kb, "
         f"{features} features | NCBI RefSeq | public domain (NCBI) |\n"
-        f"| papers/abstracts.jsonl | {n_abstracts} PubMed abstracts on transcription factors, promoters and "
+        + "".join(
+            f"| sequences/{name} | a real GenBank/EMBL record | Biopython test data (biopython/biopython Tests/, "
+            "commit 8b4d499f0e42567439e18a44986f342cc46e4faa) | Biopython License / BSD-3 |\n"
+            for name in copied
+        )
+        + f"| papers/abstracts.jsonl | {n_abstracts} PubMed abstracts on transcription factors, promoters and "
         "gene regulation, with PMIDs | GENIA / BioNLP shared tasks (openbiocorpora mirrors) | as the corpora: "
         "GENIA and BioNLP-ST abstracts are distributed for research use |\n\n"
         + (
