@@ -482,7 +482,7 @@ class MotifScanner:
             start, strand = int(h["start"][j]), int(h["strand"][j])
             site = seqs[s].text[start : start + prof.length]
             results[s].append(
-                MotifHit(
+                MotifHit.model_construct(  # values are already the right types: skip validation (90k hits)
                     motif_id=prof.motif_id,
                     name=prof.name,
                     start=start,
