@@ -102,22 +102,12 @@ class Toolbox:
         }  # fmt: skip
 
     def scan_motifs(self, sequence: str, p_value: float = 1e-4, top: int = 10, **_: Any) -> Any:
-        from .motif_tool import MotifScanResult
-        from .motifs import MotifScanner, hit_counts
+        from .motif_tool import scan_result
+        from .motifs import MotifScanner
 
         if self._scanner is None:
             self._scanner = MotifScanner.from_jaspar()
-        hits = self._scanner.scan(sequence, p_value=p_value)
-
-        return MotifScanResult(
-            sequence_length=len(sequence),
-            profiles_scanned=len(self._scanner.profiles),
-            release=self._scanner.profiles[0].release,
-            p_value=p_value,
-            total_hits=len(hits),
-            hits=hits[:top],
-            counts=hit_counts(hits),
-        )
+        return scan_result(self._scanner, sequence, p_value, top)
 
     def langchain_tools(self) -> list[Any]:
         from .motif_tool import scan_tool

@@ -38,6 +38,8 @@ KIND_ALIASES = {
     "splice": "splice",
     "splice site": "splice",
 }
+KIND_WIDTH = {"promoter": 300, "core-promoter": 70, "tf-binding": 101, "splice": 400}
+"""Window length (bp) of the GUE tasks of each kind: how long sequences are cut without a pool to measure."""
 MAX_WINDOWS = 64
 """A long query is scored in at most this many windows of the pool's length (evenly spread)."""
 
@@ -132,6 +134,7 @@ class KnowledgeTools:
         self.model = model
         self.calibration = calibration
         self._predictors: dict[str, Any] = {}
+        self._retrievers: dict[str, Any] = {}  # built once: BM25 indexes the papers, MiniLM loads once
         self._loaded: Any = None
 
     @property
@@ -188,26 +191,60 @@ class KnowledgeTools:
     def predict(self, sequence: str, task: str, method: str = "fused") -> PredictionResult:
         """Predict ``task`` for ``sequence`` from the task's labelled pool in the index (label, class
         probabilities, nearest labelled examples). A sequence much longer than the pool's examples is
-        scored in windows of their length and the window most likely to be a positive is reported."""
+        scored in windows of their length and the window most likely to be a positive is reported. Without
+        an index or a pool for the task, a task the checkpoint was tuned on is scored zero-shot instead."""
         seq = normalize(sequence, record_id="the sequence")
         if not seq:
             raise UserInputError("the sequence is empty")
-        p = self.predictor(task)
+        try:
+            p = self.predictor(task)
+        except UserInputError:  # no index, or no pool for the task in it
+            tuned = self._tuned_task(task)
+            if tuned is None:
+                raise
+            return self._predict_tuned(seq, tuned)
         width = sorted(len(e.sequence) for e in p.pool.examples)[len(p.pool) // 2]
         windows = _windows(len(seq), width)
         preds = p.predict([seq[a:b] for a, b in windows], method=method)
-        positive = _positive_label(p.task)
+        return self._result(p.task, method, preds, windows, len(p.pool))
+
+    def _tuned_task(self, task: str) -> Any:
+        """A task the checkpoint was instruction-tuned on, by name or kind (None when it has none)."""
+        from dnahlm.tasks import Task
+
+        tuned = self._model().meta.get("sft", {}).get("tasks", {})
+        kind = KIND_ALIASES.get(task.lower().strip())
+        names = [task] if task in tuned else sorted(n for n, t in tuned.items() if t.get("kind") == kind)
+        if not names:
+            return None
+        spec = tuned[names[0]]
+        return Task(names[0], spec["kind"], {int(i): name for i, name in spec["labels"].items()})
+
+    def _predict_tuned(self, seq: str, task: Any) -> PredictionResult:
+        """Zero-shot label likelihood of the checkpoint for a task it was tuned on (no pool, no evidence)."""
+        from dnahlm.scoring import predict_labels
+
+        m = self._model()
+        windows = _windows(len(seq), KIND_WIDTH.get(task.kind, 300))
+        preds = predict_labels(m.model, m.tokenizer, task, [seq[a:b] for a, b in windows])
+        return self._result(task, "instruct", preds, windows, 0)
+
+    @staticmethod
+    def _result(
+        task: Any, method: str, preds: list[Any], windows: list[tuple[int, int]], pool: int
+    ) -> PredictionResult:
+        positive = _positive_label(task)
         best = max(range(len(preds)), key=lambda i: preds[i].probs[positive])
         pred = preds[best]
         return PredictionResult(
-            task=p.task.name,
-            kind=p.task.kind,
+            task=task.name,
+            kind=task.kind,
             method=method,
             label=pred.label_name,
             probs=pred.probs,
             window=windows[best] if len(windows) > 1 else None,
             windows=len(windows),
-            pool_size=len(p.pool),
+            pool_size=pool,
             evidence=pred.evidence,
         )
 
@@ -225,7 +262,9 @@ class KnowledgeTools:
             raise UserInputError(
                 "the index has no annotated sequences (add FASTA/GenBank with `dnahlm index add`)"
             )
-        docs = SequenceRetriever(store=self.store, collections=["sequences"], k=k).invoke(seq[:20_000])
+        if "sequences" not in self._retrievers:
+            self._retrievers["sequences"] = SequenceRetriever(store=self.store, collections=["sequences"])
+        docs = self._retrievers["sequences"].invoke(seq[:20_000], k=k)
         hits = []
         for i, d in enumerate(docs):
             m = d.metadata
@@ -258,12 +297,12 @@ class KnowledgeTools:
             raise UserInputError("the search query is empty")
         if "papers" not in self.store.collections:
             raise UserInputError("the index has no papers (add JSONL/PDF/text with `dnahlm index add`)")
-        retriever = HybridRetriever(
-            retrievers=[BM25Retriever(store=self.store, k=k), TextRetriever(store=self.store, k=k)],
-            names=["bm25", "text"],
-            k=k,
-        )
-        docs = retriever.invoke(query)
+        if "papers" not in self._retrievers:
+            self._retrievers["papers"] = HybridRetriever(
+                retrievers=[BM25Retriever(store=self.store), TextRetriever(store=self.store)],
+                names=["bm25", "text"],
+            )
+        docs = self._retrievers["papers"].invoke(query, k=k)
         return PaperResult(
             query=query,
             passages=[

@@ -34,6 +34,24 @@ class MotifScanResult(BaseModel):
     counts: dict[str, int] = Field(description="hits per TF name over all hits, most first")
 
 
+def scan_result(
+    scanner: MotifScanner, sequence: str, p_value: float = 1e-4, top: int = 20, names: list[str] | None = None
+) -> MotifScanResult:
+    """Scan ``sequence`` (with the profiles named in ``names`` only, when given): the best ``top`` hits and
+    the number of hits per TF over all hits."""
+    active = scanner.subset(names) if names else scanner
+    hits = active.scan(sequence, p_value=p_value)
+    return MotifScanResult(
+        sequence_length=len(normalize(sequence)),
+        profiles_scanned=len(active.profiles),
+        release=active.profiles[0].release,
+        p_value=p_value,
+        total_hits=len(hits),
+        hits=hits[:top],
+        counts=hit_counts(hits),
+    )
+
+
 def scan_tool(scanner: MotifScanner | None = None):
     """A LangChain ``StructuredTool`` named ``scan_motifs`` that scans DNA for TF binding sites.
 
@@ -60,22 +78,10 @@ def scan_tool(scanner: MotifScanner | None = None):
         TF over all hits. Expect about p_value * 2 * length false hits per profile in random DNA, so
         judge counts against that. Reads nothing from and writes nothing to files or the network.
         """
-        active = scanner or MotifScanner.from_jaspar()
         try:
-            if names:
-                active = active.subset(names)
-            hits = active.scan(sequence, p_value=p_value)
+            return scan_result(scanner or MotifScanner.from_jaspar(), sequence, p_value, top, names)
         except UserInputError as exc:
             raise ToolException(str(exc)) from exc
-        return MotifScanResult(
-            sequence_length=len(normalize(sequence)),
-            profiles_scanned=len(active.profiles),
-            release=active.profiles[0].release,
-            p_value=p_value,
-            total_hits=len(hits),
-            hits=hits[:top],
-            counts=hit_counts(hits),
-        )
 
     return StructuredTool.from_function(
         func=scan_motifs,

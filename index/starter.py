@@ -1,6 +1,7 @@
 """The starter knowledge index: built on first use from the pack inside the package, kept in the user cache.
 
-The pack (``dnahlm/knowledge/starter/``, made by ``scripts/build_starter_pack.py``) holds labelled example
+The pack (``dnahlm/knowledge/starter/``, made by ``scripts/build_starter_pack.py`` from ``../shared/data``;
+git-ignored, as no shared data may be committed) holds labelled example
 banks of the six GUE tasks, an annotated E. coli GenBank slice and 300 paper abstracts. The index built from
 it goes to ``$DNAHLM_HOME/index/starter-<hash of the pack>``: built in a temporary folder beside it, then
 renamed into place, under a lock, so an interrupted build leaves nothing half-made and a new pack version
@@ -28,6 +29,12 @@ import dnahlm
 PACK = Path(dnahlm.__file__).resolve().parent / "knowledge" / "starter"
 
 
+def has_starter_pack(pack: Path = PACK) -> bool:
+    """Whether the starter pack was built into the package folder (it is made from ../shared/data by
+    ``scripts/build_starter_pack.py`` and never committed)."""
+    return (pack / "examples" / "tasks.json").is_file()
+
+
 def pack_version(pack: Path = PACK) -> str:
     """A short hash of the pack's files (names and bytes)."""
     h = hashlib.sha256()
@@ -42,8 +49,10 @@ def starter_index(home: str | Path | None = None, *, pack: Path = PACK, progress
     from dnahlm.errors import DataFormatError
     from dnahlm.settings import get_settings
 
-    if not (pack / "examples" / "tasks.json").is_file():
-        raise DataFormatError(f"the starter knowledge pack is missing from {pack} (reinstall dnahlm)")
+    if not has_starter_pack(pack):
+        raise DataFormatError(
+            f"the starter knowledge pack is missing from {pack}: build it with scripts/build_starter_pack.py"
+        )
     root = Path(home or get_settings().home) / "index"
     dest = root / f"starter-{pack_version(pack)}"
     if (dest / "manifest.json").is_file():

@@ -58,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     sequences = _sequences(args)
     index = args.index or get_settings().index
-    if index is None:  # the knowledge that ships with dnahlm, indexed on first use
-        from dnahlm.index.starter import starter_index
+    if index is None:  # the starter knowledge, indexed on first use, when its pack was built
+        from dnahlm.index.starter import has_starter_pack, starter_index
 
-        index = starter_index()
+        index = starter_index() if has_starter_pack() else None
     agent = build_agent(index, model=args.model)
     state: dict = {}
     for update in agent.stream({"question": args.question, "sequences": sequences}, stream_mode="updates"):

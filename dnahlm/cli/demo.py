@@ -26,11 +26,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from dnahlm.agents.graph import build_agent
     from dnahlm.examples import GLUT5_PROMOTER_300, GLUT5_SOURCE
-    from dnahlm.index.starter import starter_index
+    from dnahlm.index.starter import has_starter_pack, starter_index
 
     t0 = time.perf_counter()
-    index = args.index or starter_index()
+    index = args.index or (starter_index() if has_starter_pack() else None)
     ready = time.perf_counter()
+    if index is None:
+        print("(no knowledge index: predictions come from the model alone and no papers are searched; build "
+              "the starter pack with scripts/build_starter_pack.py, or pass --index DIR)")  # fmt: skip
     print(f"Question: {DEMO_QUESTION}")
     print(f"Sequence: human GLUT5 promoter, 300 bp ({GLUT5_SOURCE}): {GLUT5_PROMOTER_300[:50]}...")
     agent = build_agent(index, model=args.model)
