@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pydantic import BaseModel, Field
 
-from dnahlm.agents.motifs import MotifHit, MotifScanner, hit_counts
+from dnahlm.agents.motifs import MotifHit, MotifScanner
 from dnahlm.errors import UserInputError
 from dnahlm.sequences import normalize
 
@@ -40,15 +42,16 @@ def scan_result(
     """Scan ``sequence`` (with the profiles named in ``names`` only, when given): the best ``top`` hits and
     the number of hits per TF over all hits."""
     active = scanner.subset(names) if names else scanner
-    hits = active.scan(sequence, p_value=p_value)
+    table = active.scan_table([sequence], p_value=p_value)  # hit objects only for the best `top`
+    counts = Counter(active.profiles[p].name for p in table.profile.tolist())
     return MotifScanResult(
         sequence_length=len(normalize(sequence)),
         profiles_scanned=len(active.profiles),
         release=active.profiles[0].release,
         p_value=p_value,
-        total_hits=len(hits),
-        hits=hits[:top],
-        counts=hit_counts(hits),
+        total_hits=len(table),
+        hits=table.hits(top=top)[0],
+        counts=dict(counts.most_common()),
     )
 
 

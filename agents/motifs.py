@@ -2,16 +2,18 @@
 
 A sequence is one-hot encoded and convolved with the stacked log-odds matrices of every profile and
 of their reverse complements, ``(2P, 4, L)``, zero-padded to a common length ``L``. Because the one-hot
-rows of A, C, G, T sum to 1, the A row is folded into a bias (``w.x = (w - w_A).x + sum(w_A)``), so the
-input is ``(B, 3, T)`` (C, G, T indicators) and the weight ``(2P, 3, L)``: a quarter less work. Output channel ``c`` at position ``i`` is the score of the window starting at ``i`` on the
-forward strand (``c < P``) or the reverse strand (``c >= P``), with the same 0-based start as Biopython's
-``PositionSpecificScoringMatrix.search``. Profiles are grouped into a few length buckets (``<= 12``,
-``<= 20``, longer by default), one weight and one ``conv1d`` call per bucket, because one weight padded to
-the longest profile (33 bp in JASPAR2026) would triple the work for the typical 10 bp profile;
-``length_buckets=()`` gives the single padded weight. The convolution itself runs as im2col + one GEMM
-(``torch.addmm``) by default, which beats oneDNN's ``conv1d`` for 3 input channels on CPU by about 1.7x
-in our measurements; ``method="conv1d"`` uses ``torch.nn.functional.conv1d`` on the same weight. Windows that run past the end or hold an N are
-never hits (their score is NaN in :meth:`MotifScanner.scores`).
+rows of A, C, G, T sum to 1, the A row is folded into a bias (``w.x = (w - w_A).x + sum(w_A)``), so
+the input is ``(B, 3, T)`` (C, G, T indicators) and the weight ``(2P, 3, L)``: a quarter less work.
+Output channel ``c`` at position ``i`` is the score of the window starting at ``i`` on the forward
+strand (``c < P``) or the reverse strand (``c >= P``), with the same 0-based start as Biopython's
+``PositionSpecificScoringMatrix.search``. Profiles are grouped into length buckets (``<= 9``,
+``<= 11``, ..., ``<= 24``, longer, by default), one weight and one GEMM per bucket, because one weight
+padded to the longest profile (33 bp in JASPAR2026) would triple the work for the typical 10 bp
+profile; ``length_buckets=()`` gives the single padded weight. The convolution itself runs as im2col +
+one GEMM (``torch.addmm``) by default, which beats oneDNN's ``conv1d`` for 3 input channels on CPU by
+about 1.7x in our measurements; ``method="conv1d"`` uses ``torch.nn.functional.conv1d`` on the same
+weight. Windows that run past the end or hold an N are never hits (their score is NaN in
+:meth:`MotifScanner.scores`).
 
 Long sequences are cut into chunks of ``max_positions`` window starts; each chunk carries the next
 ``L - 1`` letters, so every window is scored exactly once and memory stays bounded by ``memory_mb``.
@@ -50,6 +52,7 @@ __all__ = [
     "MotifHit",
     "MotifProfile",
     "MotifScanner",
+    "MotifTable",
     "best_hits",
     "hit_counts",
     "load_profiles",
@@ -107,6 +110,67 @@ class _Bucket:
         return self.weight.shape[2]
 
 
+@dataclass(frozen=True)
+class MotifTable:
+    """Hits of a scan as columns, one row per hit, sorted by sequence then best p-value first.
+
+    ``seq`` indexes the scanned sequences, ``profile`` the scanner's profiles; ``start`` is 0-based on
+    the forward strand and ``strand`` +1 or -1, as in :class:`MotifHit`. :meth:`hits` builds the
+    :class:`MotifHit` objects, for all rows or the best ``top`` of each sequence.
+    """
+
+    seq: np.ndarray
+    start: np.ndarray
+    strand: np.ndarray
+    profile: np.ndarray
+    score: np.ndarray
+    rel_score: np.ndarray
+    p_value: np.ndarray
+    profiles: tuple[MotifProfile, ...]
+    texts: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.seq)
+
+    @property
+    def end(self) -> np.ndarray:
+        """Half-open end of each hit on the forward strand."""
+        lengths = np.array([p.length for p in self.profiles], dtype=np.int64)
+        return self.start + lengths[self.profile]
+
+    def rows_of(self, index: int) -> range:
+        """The rows holding the hits of sequence ``index``."""
+        lo, hi = np.searchsorted(self.seq, [index, index + 1])
+        return range(int(lo), int(hi))
+
+    def hit(self, row: int) -> MotifHit:
+        """Row ``row`` as a :class:`MotifHit` (with its matched site read on its own strand)."""
+        prof = self.profiles[self.profile[row]]
+        start, strand = int(self.start[row]), int(self.strand[row])
+        site = self.texts[self.seq[row]][start : start + prof.length]
+        return MotifHit.model_construct(  # values are already the right types: skip validation
+            motif_id=prof.motif_id,
+            name=prof.name,
+            start=start,
+            end=start + prof.length,
+            strand=strand,
+            score=float(self.score[row]),
+            rel_score=float(self.rel_score[row]),
+            p_value=float(self.p_value[row]),
+            matched=site if strand == 1 else reverse_complement(site),
+        )
+
+    def hits(self, *, top: int | None = None) -> list[list[MotifHit]]:
+        """:class:`MotifHit` lists per sequence, best first; at most ``top`` per sequence when given."""
+        out: list[list[MotifHit]] = []
+        for i in range(len(self.texts)):
+            rows = self.rows_of(i)
+            if top is not None:
+                rows = rows[:top]
+            out.append([self.hit(r) for r in rows])
+        return out
+
+
 class MotifScanner:
     """Scan DNA for all loaded profiles at once, on both strands.
 
@@ -115,7 +179,8 @@ class MotifScanner:
         pseudocounts: total pseudocount per column (default 0.8, JASPAR's), or ``"sqrt"``.
         background: None (uniform), a GC fraction, or four frequencies (A, C, G, T).
         resolution: bits per step of the score grid behind p-values.
-        length_buckets: upper length bounds of the conv weights; ``()`` gives one padded weight.
+        length_buckets: upper length bounds of the conv weights; ``()`` gives one padded weight. The
+            default cuts JASPAR2026's lengths (mostly 6 to 20 bp) so padding wastes little work.
         memory_mb: bound on the conv output of one call (sets the chunk size of long sequences).
         method: ``"gemm"`` (im2col + ``torch.addmm``, the default: about 1.7x faster on CPU) or
             ``"conv1d"`` (``torch.nn.functional.conv1d`` with the same weight); the scores are the same.
@@ -134,7 +199,7 @@ class MotifScanner:
         pseudocounts: float | str = DEFAULT_PSEUDOCOUNTS,
         background: Sequence[float] | float | None = None,
         resolution: float = DEFAULT_RESOLUTION,
-        length_buckets: Sequence[int] = (12, 20),
+        length_buckets: Sequence[int] = (9, 11, 13, 15, 17, 20, 24),
         memory_mb: float = 32,
         method: str = "gemm",
     ) -> None:
@@ -432,6 +497,53 @@ class MotifScanner:
         ok = self._valid(seqs, out["seq"], out["start"], self.lengths[out["profile"]])
         return {k: v[ok] for k, v in out.items()}
 
+    def scan_table(
+        self,
+        sequences: Sequence[str],
+        *,
+        p_value: float | None = 1e-4,
+        rel_score: float | None = None,
+    ) -> MotifTable:
+        """Every hit in ``sequences`` as columns (no per-hit objects): the fast path for bulk scans.
+
+        Rows are sorted by sequence, then best p-value first (ties: higher score, then position, then
+        strand), exactly the order of :meth:`scan_many`. Arguments and errors as in :meth:`scan_many`.
+
+        Example:
+            >>> table = MotifScanner.from_jaspar(ids=["MA0108"]).scan_table(["GCTATAAAAGGCGC", "GGGG"],
+            ...                                                            rel_score=0.9, p_value=None)
+            >>> len(table), table.start.tolist(), table.rows_of(1)
+            (1, [2], range(1, 1))
+        """
+        thr = self.threshold(p_value, rel_score)
+        seqs = [
+            self._encode(s, f"sequence[{i}]" if len(sequences) > 1 else "sequence")
+            for i, s in enumerate(sequences)
+        ]
+        h = self._hit_arrays(seqs, thr)
+        h["profile"] = h["profile"].astype(np.int64)
+        pv = self._site_p_values(seqs, h)
+        score = h["score"].astype(np.float64)
+        if p_value is not None:  # the score cut lets through sites up to one rounding error short
+            keep = pv <= p_value
+            h = {k: v[keep] for k, v in h.items()}
+            score, pv = score[keep], pv[keep]
+        order = np.lexsort((h["strand"], h["start"], -score, pv, h["seq"]))
+        profile = h["profile"][order]
+        score = score[order]
+        span = self.max_scores[profile] - self.min_scores[profile]
+        return MotifTable(
+            seq=h["seq"][order].astype(np.int64),
+            start=h["start"][order].astype(np.int64),
+            strand=h["strand"][order].astype(np.int64),
+            profile=profile,
+            score=score,
+            rel_score=np.clip((score - self.min_scores[profile]) / span, 0.0, 1.0),
+            p_value=pv[order],
+            profiles=self.profiles,
+            texts=tuple(e.text for e in seqs),
+        )
+
     def scan_many(
         self,
         sequences: Sequence[str],
@@ -441,6 +553,8 @@ class MotifScanner:
         top: int | None = None,
     ) -> list[list[MotifHit]]:
         """Hits in each sequence, best p-value first (ties: higher score, then position).
+
+        For many sequences and all profiles, :meth:`scan_table` is faster: it builds no per-hit objects.
 
         Args:
             sequences: DNA (ACGTN, any case; whitespace ignored).
@@ -457,44 +571,7 @@ class MotifScanner:
             >>> [len(h) for h in scanner.scan_many(["GCTATAAAAGGCGC", "GGGGCCCC"], rel_score=0.9, p_value=None)]
             [1, 0]
         """
-        thr = self.threshold(p_value, rel_score)
-        seqs = [
-            self._encode(s, f"sequence[{i}]" if len(sequences) > 1 else "sequence")
-            for i, s in enumerate(sequences)
-        ]
-        h = self._hit_arrays(seqs, thr)
-        h["profile"] = h["profile"].astype(np.int64)
-        pv = self._site_p_values(seqs, h)
-        profile, score = h["profile"], h["score"].astype(np.float64)
-        if p_value is not None:  # the score cut lets through sites up to one rounding error short
-            keep = pv <= p_value
-            h = {k: v[keep] for k, v in h.items()}
-            profile, score, pv = profile[keep], score[keep], pv[keep]
-        span = self.max_scores[profile] - self.min_scores[profile]
-        rel = np.clip((score - self.min_scores[profile]) / span, 0.0, 1.0)
-        order = np.lexsort((h["strand"], h["start"], -score, pv, h["seq"]))
-        results: list[list[MotifHit]] = [[] for _ in sequences]
-        for j in order.tolist():
-            s = int(h["seq"][j])
-            if top is not None and len(results[s]) >= top:
-                continue
-            prof = self.profiles[profile[j]]
-            start, strand = int(h["start"][j]), int(h["strand"][j])
-            site = seqs[s].text[start : start + prof.length]
-            results[s].append(
-                MotifHit.model_construct(  # values are already the right types: skip validation (90k hits)
-                    motif_id=prof.motif_id,
-                    name=prof.name,
-                    start=start,
-                    end=start + prof.length,
-                    strand=strand,
-                    score=float(score[j]),
-                    rel_score=float(rel[j]),
-                    p_value=float(pv[j]),
-                    matched=site if strand == 1 else reverse_complement(site),
-                )
-            )
-        return results
+        return self.scan_table(sequences, p_value=p_value, rel_score=rel_score).hits(top=top)
 
     def scan(
         self,

@@ -208,6 +208,21 @@ def test_scan_many_keeps_sequences_apart(scanner):
     assert len(scanner.scan(GLUT5_PROMOTER_300, p_value=1e-3, top=3)) == 3
 
 
+def test_scan_table_holds_the_same_hits_as_scan_many_in_the_same_order(scanner):
+    seqs = [GLUT5_PROMOTER_300, "GCGCTATAAAAGGCGC", random_dna(50, 3), "GGGG"]
+    table = scanner.scan_table(seqs, p_value=1e-3)
+    many = scanner.scan_many(seqs, p_value=1e-3)
+    assert len(table) == sum(map(len, many)) > 0
+    for i, hits in enumerate(many):
+        rows = table.rows_of(i)
+        assert [table.hit(r) for r in rows] == hits
+        assert (table.end[rows.start : rows.stop] == [h.end for h in hits]).all()
+        p = table.p_value[rows.start : rows.stop]
+        assert (np.diff(p) >= 0).all()  # best p-value first within a sequence
+    assert table.rows_of(3) == range(len(table), len(table))  # GGGG: no hits
+    assert [len(h) for h in table.hits(top=2)] == [min(2, len(h)) for h in many]
+
+
 def test_bad_input_is_a_user_error(scanner):
     with pytest.raises(InvalidSequenceError, match="position 5"):
         scanner.scan("ACGTXACGT")
