@@ -138,15 +138,18 @@ def _similar(r: Any, src: _Sources, note: str | None) -> list[str]:
 def _papers(question: str, r: Any, src: _Sources) -> list[str]:
     from dnahlm.retrieval.retrievers import BM25Retriever
 
+    indexed = getattr(r, "source", "index") == "index"
+    where = "the indexed papers" if indexed else r.source
     if not r.passages:
-        return ["The indexed papers have nothing on this question."]
+        return [f"{where[0].upper() + where[1:]} have nothing on this question."]
     candidates: list[tuple[str, Any]] = []
     for p in r.passages:
         for sentence in _sentences(p.text):
             candidates.append((sentence, p))
     if not candidates:
         return []
-    scores = BM25Retriever.from_texts([s for s, _ in candidates]).scores(question)
+    # the query the tool ran (the question, plus the factors found when it asked about "them")
+    scores = BM25Retriever.from_texts([s for s, _ in candidates]).scores(getattr(r, "query", "") or question)
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
     chosen = [i for i in order[:3] if scores[i] > 0] or order[:1]
     lines = []
@@ -156,7 +159,8 @@ def _papers(question: str, r: Any, src: _Sources) -> list[str]:
             Evidence(id=p.citation, kind="passage", score=p.score, label=p.title, snippet=p.text[:200])
         )
         lines.append(f'"{sentence}" {cite}')
-    return ["From the indexed papers: " + " ".join(lines)]
+    intro = "From the indexed papers: " if indexed else f"From the {r.source} (no papers indexed): "
+    return [intro + " ".join(lines)]
 
 
 def _sentences(text: str) -> list[str]:

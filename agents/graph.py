@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -129,6 +130,30 @@ def _sequences_of(state: AgentState) -> list[str]:
     return out
 
 
+REFERS_BACK = re.compile(r"\b(them|they|these|those|the(se)? (factors|tfs|motifs|proteins))\b", re.I)
+
+
+def with_found_factors(query: str, results: Sequence[ToolCall], most: int = 5) -> str:
+    """``query`` plus the TF names of the best motif hits found so far, when it refers back to them.
+
+    "What do papers say about them?" after a motif scan searches for the factors found, not for the word
+    "them". The names come from the scan's own JASPAR profiles, never from retrieved text.
+
+    Example:
+        >>> with_found_factors("what do papers say about NF-kB?", [])
+        'what do papers say about NF-kB?'
+    """
+    if not REFERS_BACK.search(query):
+        return query
+    names: list[str] = []
+    for call in results:
+        if call.tool == "scan_motifs" and call.ok and call.result is not None:
+            for hit in call.result.hits:
+                if hit.name not in names:
+                    names.append(hit.name)
+    return f"{query} {' '.join(names[:most])}" if names else query
+
+
 def _centre(seq: str, limit: int) -> tuple[str, str | None]:
     if len(seq) <= limit:
         return seq, None
@@ -192,6 +217,8 @@ def build_agent(
                     if tool in ("scan_motifs", "similar_sequences"):
                         seq, note = _centre(seq, MAX_SCAN_BP)
                     call_args["sequence"] = seq
+                if tool == "search_papers":
+                    call_args["query"] = with_found_factors(str(call_args.get("query", "")), results)
                 results.append(_run(pool, toolbox, tool, call_args, tool_timeout, note))
         return {"results": results, "plan": []}
 

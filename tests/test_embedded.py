@@ -32,7 +32,7 @@ def test_demo_answers_offline_with_the_embedded_model(capsys):
 
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    method = "fused" if has_starter_pack() else "instruct"
+    method = "fused" if has_starter_pack() else "classifier"
     line = next(
         x for x in out.splitlines() if x.startswith(f"Prediction for prom_300_all (promoter, {method})")
     )
@@ -43,8 +43,9 @@ def test_demo_answers_offline_with_the_embedded_model(capsys):
     assert "tool predict" in sources and "tool scan_motifs" in sources
     if has_starter_pack():
         assert "From the indexed papers:" in out and "PMID:" in sources
-    else:
+    else:  # the literature that ships with pyjaspar: each profile's annotation and its PMID
         assert "no knowledge index" in out
+        assert "From the JASPAR profile annotations" in out and "PMID:" in sources
 
 
 def test_eval_uses_the_embedded_model_by_default(tmp_path):

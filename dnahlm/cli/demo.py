@@ -32,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
     index = args.index or (starter_index() if has_starter_pack() else None)
     ready = time.perf_counter()
     if index is None:
-        print("(no knowledge index: predictions come from the model alone and no papers are searched; build "
-              "the starter pack with scripts/build_starter_pack.py, or pass --index DIR)")  # fmt: skip
+        print("(no knowledge index: predictions come from the checkpoint's task heads and the literature from "
+              "JASPAR's profile annotations; build the starter pack with scripts/build_starter_pack.py, or "
+              "pass --index DIR)")  # fmt: skip
     print(f"Question: {DEMO_QUESTION}")
     print(f"Sequence: human GLUT5 promoter, 300 bp ({GLUT5_SOURCE}): {GLUT5_PROMOTER_300[:50]}...")
     agent = build_agent(index, model=args.model)
