@@ -193,6 +193,11 @@ class KnowledgeTools:
             self._loaded = load_model(self.model)
         return self._loaded
 
+    def _model_path(self) -> Path:
+        from dnahlm.settings import get_settings
+
+        return Path(self.model) if self.model is not None else get_settings().default_model_path()
+
     def predict(self, sequence: str, task: str, method: str = "fused") -> PredictionResult:
         """Predict ``task`` for ``sequence`` from the task's labelled pool in the index (label, class
         probabilities, nearest labelled examples). A sequence much longer than the pool's examples is
@@ -215,9 +220,10 @@ class KnowledgeTools:
 
     def _tuned_task(self, task: str) -> Any:
         """A task the checkpoint was instruction-tuned on, by name or kind (None when it has none)."""
+        from dnahlm.model import read_meta
         from dnahlm.tasks import Task
 
-        tuned = self._model().meta.get("sft", {}).get("tasks", {})
+        tuned = read_meta(self._model_path()).get("sft", {}).get("tasks", {})
         kind = KIND_ALIASES.get(task.lower().strip())
         names = [task] if task in tuned else sorted(n for n, t in tuned.items() if t.get("kind") == kind)
         if not names:

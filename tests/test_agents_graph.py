@@ -361,6 +361,7 @@ def test_real_promoter_and_splice_questions_use_the_gue_pools(real_agent):
     splice = pools["splice"][0]["sequence"]
     a = ask(agent, "Is the centre of this sequence a splice donor or acceptor?", [splice])
     r = a.tool_calls[0].result
+    assert r is not None, a.tool_calls[0].error
     assert r.task == "splice" and set(r.probs) == {"acceptor site", "donor site", "non-splice site"}
     assert r.window is None  # a 400 bp query is scored whole
 
