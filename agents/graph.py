@@ -16,8 +16,8 @@ Example:
         result = agent.invoke({"question": "Is this a promoter? What is its GC content?",
                                "sequences": ["TATAAAAGGC..."]})
         print(result["answer"].text)
-        for event in agent.stream({"question": "...", "sequences": ["..."]}, stream_mode="updates"):
-            print(event)   # {"plan": {...}}, {"act": {...}}, {"answer": {...}}
+        for event in agent.stream({"question": "...", "sequences": ["..."]}, stream_mode=["updates", "custom"]):
+            print(event)   # ("updates", {"plan": ...}), ("custom", {"tool": ..., "status": "start"}), ...
 """
 
 from __future__ import annotations
@@ -202,6 +202,9 @@ def build_agent(
         return _llm_plan(llm, toolbox, state, seqs)
 
     def act(state: AgentState) -> dict[str, Any]:
+        from langgraph.config import get_stream_writer
+
+        write = get_stream_writer()  # per-tool events for stream_mode="custom" (the UI shows them live)
         seqs = state.get("sequences") or []
         results = list(state.get("results") or [])
         for step in state.get("plan") or []:
@@ -219,7 +222,11 @@ def build_agent(
                     call_args["sequence"] = seq
                 if tool == "search_papers":
                     call_args["query"] = with_found_factors(str(call_args.get("query", "")), results)
+                write({"tool": tool, "status": "start", "step": len(results) + 1})
                 results.append(_run(pool, toolbox, tool, call_args, tool_timeout, note))
+                call = results[-1]
+                write({"tool": tool, "status": "done" if call.ok else "failed", "step": len(results),
+                       "seconds": call.seconds, "error": call.error})  # fmt: skip
         return {"results": results, "plan": []}
 
     def after_act(state: AgentState) -> str:

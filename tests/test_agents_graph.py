@@ -203,6 +203,16 @@ def test_streaming_shows_each_step(agent):
         for u in agent.stream({"question": "GC content?", "sequences": [QUERY]}, stream_mode="updates")
     ]
     assert nodes == ["plan", "act", "answer"]
+    # each tool call is announced when it starts and when it ends, before the answer
+    q = "What is the GC content and the reverse complement?"
+    events = list(agent.stream({"question": q, "sequences": [QUERY]}, stream_mode=["updates", "custom"]))
+    custom = [e for mode, e in events if mode == "custom"]
+    assert [(e["tool"], e["status"]) for e in custom] == [
+        ("sequence_stats", "start"), ("sequence_stats", "done"),
+        ("reverse_complement", "start"), ("reverse_complement", "done"),
+    ]  # fmt: skip
+    assert all(e["seconds"] >= 0 for e in custom if e["status"] == "done")
+    assert [m for m, _ in events][-1] == "updates" and "answer" in events[-1][1]
 
 
 def test_a_tool_calling_chat_model_can_plan(index, sft_checkpoint_session):
