@@ -1,0 +1,214 @@
+"""Ask: a chat with the agent (:func:`dnahlm.agents.graph.build_agent`) about an optional sequence.
+
+The graph is streamed (``stream_mode="updates"``): the planned tool steps appear as soon as the plan is
+made, their results (time, errors) when they have run, then the answer. Every ``[n]`` of the answer has
+an expander with its source: the tool's result, a paper's title and id with the passage, an indexed
+sequence's accession and feature, a prediction's nearest labelled examples with their labels.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dnahlm.errors import UserInputError
+from dnahlm.ui import resources
+from dnahlm.ui.uploads import SEQUENCE_SUFFIXES, check_upload, read_sequences
+
+EXAMPLE_QUESTION = (
+    "Is this a promoter, which transcription factors could bind it, and what is its GC content?"
+)
+MAX_SEQUENCES = 3  # the agent looks at the first three sequences, as `dnahlm ask --fasta` does
+
+
+def _use_example() -> None:
+    from dnahlm.examples import GLUT5_PROMOTER_300
+
+    st.session_state["ask_seq"] = GLUT5_PROMOTER_300
+
+
+def sequences_given(cfg: resources.UIConfig) -> list[str]:
+    """The sequences typed or uploaded above the chat (at most three).
+
+    Raises:
+        UserInputError: both given, a file too large or of another kind, a bad letter.
+    """
+    from dnahlm.sequences import normalize
+
+    typed = (st.session_state.get("ask_seq") or "").strip()
+    upload = st.session_state.get("ask_file")
+    if typed and upload is not None:
+        raise UserInputError("give the sequence either in the box or as a file, not both")
+    if upload is not None:
+        check_upload(upload.name, upload.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb)
+        return [s for _, s in read_sequences(upload.name, upload.getvalue(), limit=MAX_SEQUENCES)]
+    return [normalize(typed, record_id="the sequence")] if typed else []
+
+
+def run_agent(graph: Any, question: str, sequences: list[str]) -> Any:
+    """Stream the agent, showing each step as it happens; returns its :class:`AgentAnswer`."""
+    started = time.perf_counter()
+    status = st.status("Planning ...", expanded=True)
+    state: dict[str, Any] = {}
+    for update in graph.stream({"question": question, "sequences": sequences}, stream_mode="updates"):
+        for node, change in update.items():
+            state.update(change or {})
+            if node == "plan" and change.get("plan"):
+                steps = change["plan"]
+                status.update(label=f"Running {len(steps)} tool step(s) ...")
+                with status:
+                    st.markdown("**Plan:** " + ", ".join(f"`{s['tool']}`" for s in steps))
+            elif node == "act":
+                with status:
+                    for call in change.get("results", []):
+                        st.markdown(_step_line(call))
+    answer = state["answer"]
+    status.update(
+        label=f"{len(answer.tool_calls)} tool step(s), answered in {time.perf_counter() - started:.1f} s",
+        state="complete",
+        expanded=False,
+    )
+    return answer
+
+
+def _step_line(call: Any) -> str:
+    if call.ok:
+        note = f" ({call.note})" if call.note else ""
+        return f":material/check_circle: `{call.tool}` ran in {call.seconds:.2f} s{note}"
+    return f":material/error: `{call.tool}` failed: {call.error}"
+
+
+def tool_call_for(answer: Any, position: int) -> Any:
+    """The tool call behind the tool citation at ``citations[position]`` (the k-th citation of a tool is
+    its k-th successful call that the answer cited as a tool)."""
+    cited = answer.citations[position]
+    k = sum(1 for c in answer.citations[:position] if c.kind == "tool" and c.source == cited.source)
+    calls = [
+        c
+        for c in answer.tool_calls
+        if c.ok and c.tool == cited.source and not (c.tool == "similar_sequences" and c.result.hits)
+    ]
+    return calls[k] if k < len(calls) else None
+
+
+def _find(answer: Any, tool: str, attr: str, citation: str) -> Any:
+    for call in answer.tool_calls:
+        if call.ok and call.tool == tool:
+            for item in getattr(call.result, attr):
+                if item.citation == citation:
+                    return item
+    return None
+
+
+def render_citation(answer: Any, position: int) -> None:
+    """One expander per source: what ``[position + 1]`` in the answer refers to."""
+    c = answer.citations[position]
+    n = position + 1
+    if c.kind == "passage":
+        with st.expander(f"[{n}] Paper: {c.label or 'untitled'} ({c.id})"):
+            passage = _find(answer, "search_papers", "passages", c.id)
+            st.markdown(f"**Title:** {c.label or '(none)'}  \n**Id:** {c.id}  \n**Score:** {c.score:.4f}")
+            quoted = (passage.text if passage else c.snippet) or ""
+            st.markdown("\n".join(f"> {line}" for line in quoted.splitlines()))
+    elif c.kind == "sequence":
+        accession, _, feature = c.id.partition(" ")
+        with st.expander(f"[{n}] Sequence: {c.id}"):
+            hit = _find(answer, "similar_sequences", "hits", c.id)
+            st.markdown(f"**GenBank accession:** {accession}  \n**Feature:** {feature or '(whole record)'}")
+            if hit is not None:
+                st.dataframe(pd.DataFrame([hit.model_dump()]), hide_index=True)
+    else:
+        call = tool_call_for(answer, position) if c.kind == "tool" else None
+        with st.expander(f"[{n}] Tool `{c.source}`: {c.snippet or c.id}"):
+            if call is None:
+                st.json(c.model_dump())
+                return
+            st.caption(
+                f"arguments {call.args}; {call.seconds:.2f} s" + (f"; {call.note}" if call.note else "")
+            )
+            _tool_result(call)
+
+
+def _tool_result(call: Any) -> None:
+    r = call.result
+    if call.tool == "predict":
+        st.markdown(f"**{r.task}** ({r.kind}, {r.method}): **{r.label}**; pool of {r.pool_size:,} examples")
+        st.dataframe(pd.DataFrame([r.probs]), hide_index=True)
+        if r.evidence:
+            st.markdown("Nearest labelled examples:")
+            st.dataframe(
+                pd.DataFrame(
+                    [{"example id": e.id, "label": e.label, "similarity": e.score} for e in r.evidence]
+                ),
+                hide_index=True,
+            )
+    elif call.tool == "scan_motifs":
+        st.dataframe(pd.DataFrame([h.model_dump() for h in r.hits]), hide_index=True)
+    elif isinstance(r, list):
+        st.dataframe(pd.DataFrame([x.model_dump() for x in r]), hide_index=True)
+    else:
+        st.json(r.model_dump(mode="json") if hasattr(r, "model_dump") else str(r), expanded=False)
+
+
+def render_answer(answer: Any) -> None:
+    """The answer text, then one expander per cited source."""
+    from dnahlm.agents.compose import NEEDS_SEQUENCE
+
+    if answer.text == NEEDS_SEQUENCE:
+        st.info("This question is about a sequence: paste one (or upload a file) above and ask again.")
+    else:
+        st.markdown(answer.text.replace("\n", "  \n"))
+    if answer.citations:
+        st.markdown("**Sources**")
+        for i in range(len(answer.citations)):
+            render_citation(answer, i)
+
+
+def render() -> None:
+    """The Ask page."""
+    cfg = resources.ui_config()
+    st.title("Ask about DNA")
+    st.caption(
+        "The agent plans tool calls (statistics, ORFs, motifs, prediction, similar sequences, papers), "
+        "runs them and composes an answer in which every claim cites its source."
+    )
+    with st.expander("Sequence (optional)", expanded=True):
+        st.text_area("DNA sequence", key="ask_seq", height=100, placeholder="ACGT...")
+        st.file_uploader(
+            "... or a FASTA / GenBank / EMBL file (first 3 records)",
+            key="ask_file",
+            type=[s.lstrip(".") for s in SEQUENCE_SUFFIXES] + ["gz"],
+        )
+        st.button("Use the human GLUT5 promoter (300 bp)", on_click=_use_example)
+    history: list[dict[str, Any]] = st.session_state.setdefault("ask_history", [])
+    for turn in history:
+        with st.chat_message("user"):
+            st.markdown(turn["question"])
+        with st.chat_message("assistant"):
+            with st.expander(f"{len(turn['answer'].tool_calls)} tool step(s)"):
+                for call in turn["answer"].tool_calls:
+                    st.markdown(_step_line(call))
+            render_answer(turn["answer"])
+    question = st.chat_input(f"Ask a question, e.g. {EXAMPLE_QUESTION}")
+    if not question:
+        return
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        try:
+            sequences = sequences_given(cfg)
+            index = resources.current_index()
+            graph = resources.agent(index, resources.current_model(), resources.index_token(index))
+            answer = run_agent(graph, question, sequences)
+        except UserInputError as exc:
+            resources.error_box(exc)
+            return
+        render_answer(answer)
+    history.append({"question": question, "answer": answer})
+
+
+if __name__ == "__main__":  # run as a Streamlit page
+    render()

@@ -1,0 +1,146 @@
+"""Uploads: checked for size and format, parsed from memory, or staged inside the chosen index folder.
+
+Nothing a user uploads is written anywhere but the index folder it goes into: :func:`staged` writes the
+files into a temporary sub-folder of that index (removed afterwards), because ingestion reads files by
+path and records a hash of their bytes. Sequences to predict or ask about are parsed from memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dnahlm.errors import DataFormatError, UserInputError
+from dnahlm.sequences import FORMATS, normalize
+
+SEQUENCE_SUFFIXES = tuple(sorted(FORMATS))
+"""FASTA, GenBank and EMBL suffixes (each also accepted with ``.gz``)."""
+INDEX_SUFFIXES = (
+    ".csv",
+    ".gff",
+    ".gff3",
+    ".jsonl",
+    ".ndjson",
+    ".txt",
+    ".md",
+    ".pdf",
+    ".medline",
+    ".nbib",
+    *SEQUENCE_SUFFIXES,
+)
+"""What the Index page takes (see :func:`dnahlm.index.ingest.default_collection`)."""
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def suffix(name: str) -> str:
+    """The file kind of ``name``: its last suffix, looking through ``.gz`` (lower-case)."""
+    parts = [s.lower() for s in Path(name).suffixes]
+    if parts and parts[-1] == ".gz":
+        parts = parts[:-1]
+    return parts[-1] if parts else ""
+
+
+def check_upload(name: str, size: int, allowed: Sequence[str], max_mb: int) -> None:
+    """Refuse an upload that is too large or of a kind the page does not take.
+
+    Raises:
+        UserInputError: naming the file, its size or suffix, and what is accepted.
+    """
+    if size > max_mb * 1024 * 1024:
+        raise UserInputError(f"{name}: {size / 2**20:.1f} MB is more than the {max_mb} MB an upload may be")
+    if size == 0:
+        raise UserInputError(f"{name}: the file is empty")
+    if suffix(name) not in allowed:
+        raise UserInputError(
+            f"{name}: {suffix(name) or 'no suffix'} is not a format this page takes; "
+            f"use one of {' '.join(allowed)} (optionally .gz)"
+        )
+
+
+def _text(name: str, data: bytes) -> str:
+    try:
+        raw = gzip.decompress(data) if name.lower().endswith(".gz") else data
+        return raw.decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"{name}: not readable as UTF-8 text ({exc})") from exc
+
+
+def read_sequences(name: str, data: bytes, *, limit: int | None = None) -> list[tuple[str, str]]:
+    """``(id, sequence)`` of the records of an uploaded FASTA/GenBank/EMBL file, parsed from memory.
+
+    Args:
+        name: the upload's file name (its suffix picks the format).
+        data: the file's bytes (gzip when the name ends in ``.gz``).
+        limit: read at most this many records.
+
+    Raises:
+        DataFormatError: unreadable, not the format, no records, or an empty record.
+        InvalidSequenceError: a bad letter (names the record and position).
+    """
+    from Bio import SeqIO
+
+    fmt = FORMATS.get(suffix(name))
+    if fmt is None:
+        raise DataFormatError(f"{name}: not a sequence file; use one of {' '.join(SEQUENCE_SUFFIXES)}")
+    out: list[tuple[str, str]] = []
+    try:
+        for rec in SeqIO.parse(io.StringIO(_text(name, data)), fmt):
+            seq = normalize(str(rec.seq), record_id=f"{name}:{rec.id}")
+            if not seq:
+                raise DataFormatError(f"{name}: record {rec.id} has an empty sequence")
+            out.append((rec.id, seq))
+            if limit is not None and len(out) >= limit:
+                break
+    except (ValueError, EOFError) as exc:
+        if isinstance(exc, UserInputError):
+            raise
+        first = " ".join(str(exc).split("\n\n")[0].split()) or type(exc).__name__  # Biopython's: a page long
+        raise DataFormatError(f"{name}: not readable as {fmt} ({first})") from exc
+    if not out:
+        raise DataFormatError(f"{name}: no {fmt} records found")
+    return out
+
+
+def parse_pasted(text: str) -> list[tuple[str, str]]:
+    """Pasted text as ``(id, sequence)`` records: FASTA when it starts with ``>``, else one sequence.
+
+    Raises:
+        UserInputError: nothing pasted, or a letter that is not DNA (with its position).
+    """
+    text = text.strip()
+    if not text:
+        raise UserInputError("paste a DNA sequence (or FASTA records) first")
+    if text.startswith(">"):
+        return read_sequences("pasted.fa", text.encode())
+    return [("query", normalize(text, record_id="the pasted sequence"))]
+
+
+def safe_name(name: str) -> str:
+    """An upload's file name reduced to letters, digits, ``.``, ``_`` and ``-`` (no folders)."""
+    base = _SAFE_NAME.sub("_", Path(name).name).strip("._") or "upload"
+    return base[:120]
+
+
+@contextmanager
+def staged(index_dir: str | Path, files: Sequence[Any]) -> Iterator[list[Path]]:
+    """Write uploads (objects with ``name`` and ``getvalue()``) into a temporary folder inside
+    ``index_dir``, yield their paths, and remove the folder afterwards, whatever happens."""
+    root = Path(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".upload-", dir=root))
+    try:
+        paths = []
+        for f in files:
+            path = tmp / safe_name(f.name)
+            path.write_bytes(f.getvalue())
+            paths.append(path)
+        yield paths
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
