@@ -76,7 +76,12 @@ def test_ask_page_streams_tool_steps_and_cites_each_source(app):
     assert "tool step(s), answered in" in status.label
     steps = [m.value for m in status.markdown]
     assert steps[0].startswith("**Plan:**") and "`predict`" in steps[0] and "`sequence_stats`" in steps[0]
-    assert any("`predict` ran in" in s for s in steps)
+    # one line per tool step from the graph's custom events, written at its start and rewritten at its end
+    lines = [re.search(r"(\d+)\. `(\w+)` done in \d+\.\d\d s", s) for s in steps[1:]]
+    assert all(lines) and len(lines) == len(steps) - 1 >= 2, steps
+    assert [int(m[1]) for m in lines] == list(range(1, len(lines) + 1))
+    assert {"predict", "sequence_stats"} <= {m[2] for m in lines}
+    assert not any("running ..." in s for s in steps)  # every started step ended
     answer = next(m.value for m in at.markdown if m.value.startswith("Prediction for"))
     assert f"GC content {100 * gc_content(GLUT5_PROMOTER_300):.1f}%" in answer
     assert "Prediction for prom_300_all" in answer and "[1]" in answer and "[2]" in answer
@@ -91,6 +96,10 @@ def test_ask_page_streams_tool_steps_and_cites_each_source(app):
     # the turn stays in the chat history on the next run
     at.run()
     assert at.chat_message[0].markdown[0].value == "Is this a promoter? What is its GC content?"
+    history_steps = next(e for e in at.expander if e.label.endswith("tool step(s)"))
+    assert [m.value.split(" done in")[0] for m in history_steps.markdown] == [
+        s.split(" done in")[0] for s in steps[1:]
+    ]
     assert any("GC content" in m.value for m in at.markdown)
 
 
@@ -110,6 +119,44 @@ def test_ask_page_cites_indexed_sequences_with_accession_and_feature(app, tmp_pa
     cited = [e for e in at.expander if e.label.startswith("[1] Sequence: ")]
     assert cited and "GENE_B" in cited[0].label
     assert "**GenBank accession:** GENE_B" in cited[0].markdown[0].value
+
+
+def test_ask_status_lines_follow_the_custom_events():
+    """A failed step's line carries its error; a step still running when the stream stops says so."""
+
+    def script():
+        import streamlit as st
+
+        from dnahlm.agents.graph import AgentAnswer, ToolCall
+        from dnahlm.ui.page_ask import run_agent
+
+        calls = [
+            ToolCall(tool="sequence_stats", seconds=0.25),
+            ToolCall(tool="predict", ok=False, error="boom"),
+        ]
+
+        class Graph:
+            def stream(self, inputs, stream_mode):
+                assert stream_mode == ["updates", "custom"]
+                yield "updates", {"plan": {"plan": [{"tool": c.tool} for c in calls]}}
+                yield "custom", {"tool": "sequence_stats", "status": "start", "step": 1}
+                yield "custom", {"tool": "sequence_stats", "status": "done", "step": 1, "seconds": 0.25}
+                yield "custom", {"tool": "predict", "status": "start", "step": 2}
+                yield "custom", {"tool": "predict", "status": "failed", "step": 2, "error": "boom"}
+                yield "custom", {"tool": "scan_motifs", "status": "start", "step": 3}
+                yield "updates", {"answer": {"answer": AgentAnswer(question="q", text="t", tool_calls=calls)}}
+
+        st.session_state["answer"] = run_agent(Graph(), "q", [])
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    lines = [m.value for m in at.status[0].markdown]
+    assert lines[1:] == [
+        ":material/check_circle: 1. `sequence_stats` done in 0.25 s",
+        ":material/error: 2. `predict` failed: boom",
+        ":material/pending: 3. `scan_motifs` running ...",
+    ]
+    assert at.status[0].label.startswith("2 tool step(s), answered in")
 
 
 def test_citations_expand_to_paper_sequence_and_example_sources():

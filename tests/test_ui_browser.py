@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -155,6 +156,11 @@ def test_browser_asks_and_predicts(server, shots):
             expect(answer).to_contain_text("Transcription factors whose JASPAR motifs match")
             expect(answer.locator('[data-testid="stExpander"]').filter(has_text="[1] Tool")).to_have_count(1)
             _settle(page)
+            # the status box above the answer keeps one line per tool step (written live as each ran)
+            steps = answer.locator('[data-testid="stExpander"]').filter(has_text="answered in")
+            steps.locator("summary").click()
+            for tool in ("predict", "sequence_stats", "scan_motifs"):
+                expect(steps).to_contain_text(re.compile(rf"\d+\. {tool} done in \d+\.\d\d s"))
             answer.locator("summary").filter(has_text="[1] Tool").click()
             expect(answer).to_contain_text("pool of 0 examples")
             _shoot(page, shots / "ask.png", 1500)

@@ -1,9 +1,10 @@
 """Ask: a chat with the agent (:func:`dnahlm.agents.graph.build_agent`) about an optional sequence.
 
-The graph is streamed (``stream_mode="updates"``): the planned tool steps appear as soon as the plan is
-made, their results (time, errors) when they have run, then the answer. Every ``[n]`` of the answer has
-an expander with its source: the tool's result, a paper's title and id with the passage, an indexed
-sequence's accession and feature, a prediction's nearest labelled examples with their labels.
+The graph is streamed (``stream_mode=["updates", "custom"]``): the planned tool steps appear as soon as
+the plan is made, then one line per tool step, live: running when it starts, done in X s (or failed, with
+its error) when it ends; then the answer. Every ``[n]`` of the answer has an expander with its source:
+the tool's result, a paper's title and id with the passage, an indexed sequence's accession and feature,
+a prediction's nearest labelled examples with their labels.
 """
 
 from __future__ import annotations
@@ -49,22 +50,40 @@ def sequences_given(cfg: resources.UIConfig) -> list[str]:
 
 
 def run_agent(graph: Any, question: str, sequences: list[str]) -> Any:
-    """Stream the agent, showing each step as it happens; returns its :class:`AgentAnswer`."""
+    """Stream the agent, showing each tool step live; returns its :class:`AgentAnswer`.
+
+    ``stream_mode=["updates", "custom"]``: the ``updates`` carry the plan and the answer; the ``custom``
+    events (``{"tool", "status": "start" | "done" | "failed", "step", "seconds", "error"}``) give one line
+    per tool step inside the status box, written when the step starts (running ...) and rewritten when it
+    ends (done in X s, or failed with its error).
+    """
     started = time.perf_counter()
     status = st.status("Planning ...", expanded=True)
+    lines: dict[int, Any] = {}  # step number -> its placeholder in the status box
     state: dict[str, Any] = {}
-    for update in graph.stream({"question": question, "sequences": sequences}, stream_mode="updates"):
-        for node, change in update.items():
+    stream = graph.stream({"question": question, "sequences": sequences}, stream_mode=["updates", "custom"])
+    for mode, payload in stream:
+        if mode == "custom":
+            step = int(payload["step"])
+            if step not in lines:
+                with status:
+                    lines[step] = st.empty()
+            lines[step].markdown(step_text(step, payload["tool"], payload["status"],
+                                           payload.get("seconds"), payload.get("error")))  # fmt: skip
+            if payload["status"] == "start":
+                status.update(label=f"Running `{payload['tool']}` (step {step}) ...")
+            continue
+        for node, change in payload.items():
             state.update(change or {})
             if node == "plan" and change.get("plan"):
                 steps = change["plan"]
                 status.update(label=f"Running {len(steps)} tool step(s) ...")
                 with status:
                     st.markdown("**Plan:** " + ", ".join(f"`{s['tool']}`" for s in steps))
-            elif node == "act":
-                with status:
-                    for call in change.get("results", []):
-                        st.markdown(_step_line(call))
+            elif node == "act":  # the same lines, now with each step's note (e.g. a trimmed sequence)
+                for step, call in enumerate(change.get("results", []), start=1):
+                    if call.note and step in lines:
+                        lines[step].markdown(_step_line(call, step))
     answer = state["answer"]
     status.update(
         label=f"{len(answer.tool_calls)} tool step(s), answered in {time.perf_counter() - started:.1f} s",
@@ -74,11 +93,25 @@ def run_agent(graph: Any, question: str, sequences: list[str]) -> Any:
     return answer
 
 
-def _step_line(call: Any) -> str:
-    if call.ok:
-        note = f" ({call.note})" if call.note else ""
-        return f":material/check_circle: `{call.tool}` ran in {call.seconds:.2f} s{note}"
-    return f":material/error: `{call.tool}` failed: {call.error}"
+def step_text(
+    step: int,
+    tool: str,
+    status: str,
+    seconds: float | None = None,
+    error: str | None = None,
+    note: str | None = None,
+) -> str:
+    """One line of the status box: ``step. `tool` running ...``, ``done in X s`` or ``failed: error``."""
+    if status == "start":
+        return f":material/pending: {step}. `{tool}` running ..."
+    if status == "done":
+        extra = f" ({note})" if note else ""
+        return f":material/check_circle: {step}. `{tool}` done in {seconds or 0.0:.2f} s{extra}"
+    return f":material/error: {step}. `{tool}` failed: {error or 'unknown error'}"
+
+
+def _step_line(call: Any, step: int) -> str:
+    return step_text(step, call.tool, "done" if call.ok else "failed", call.seconds, call.error, call.note)
 
 
 def tool_call_for(answer: Any, position: int) -> Any:
@@ -189,8 +222,8 @@ def render() -> None:
             st.markdown(turn["question"])
         with st.chat_message("assistant"):
             with st.expander(f"{len(turn['answer'].tool_calls)} tool step(s)"):
-                for call in turn["answer"].tool_calls:
-                    st.markdown(_step_line(call))
+                for step, call in enumerate(turn["answer"].tool_calls, start=1):
+                    st.markdown(_step_line(call, step))
             render_answer(turn["answer"])
     question = st.chat_input(f"Ask a question, e.g. {EXAMPLE_QUESTION}")
     if not question:
