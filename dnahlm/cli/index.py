@@ -41,6 +41,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--skip-bad-lines", action="store_true", help="papers JSONL: skip and report bad lines")
     add.add_argument("--json", action="store_true", help="print the reports as JSON")
     add.add_argument("--quiet", action="store_true", help="no progress bar")
+    scale = add.add_argument_group(
+        "scale-out (Ray)",
+        "parse, window and embed as a Ray Data pipeline (pip install 'dnahlm[scale]'); same result as without",
+    )
+    scale.add_argument("--ray", action="store_true", help="run ingestion on Ray")
+    scale.add_argument(
+        "--address",
+        metavar="auto|local|ray://HOST:PORT",
+        help="with --ray: 'local' (default) starts a private Ray, 'auto' joins the running cluster",
+    )
+    scale.add_argument("--workers", type=int, metavar="N", help="with --ray: embedding workers (default 2)")
+    scale.add_argument(
+        "--block-rows", type=int, metavar="N", help="with --ray: rows per block and shard (default 4096)"
+    )
+    scale.add_argument(
+        "--no-shards", action="store_true", help="with --ray: do not keep the per-block FAISS shards"
+    )
     add.set_defaults(handler=run_add)
 
     stats = isub.add_parser("stats", help="collections, counts and embedders of an index")
@@ -88,12 +105,48 @@ def _embedder(args: argparse.Namespace):
     return args.embedder
 
 
+def _ray_kwargs(args: argparse.Namespace) -> dict:
+    """The Ray-only arguments of ``index add``: empty without --ray (where giving one is an error)."""
+    given = [
+        flag
+        for flag, value in (
+            ("--address", args.address),
+            ("--workers", args.workers),
+            ("--block-rows", args.block_rows),
+            ("--no-shards", args.no_shards or None),
+        )
+        if value is not None
+    ]
+    if not args.ray:
+        if given:
+            raise ConfigError(f"{' '.join(given)} only apply with --ray")
+        return {}
+    from dnahlm.index.distributed import RayOptions, require_ray
+
+    require_ray()  # one clear line when Ray is not installed, before any work
+    opts = RayOptions(address=args.address)
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ConfigError(f"--workers {args.workers}: need at least 1")
+        opts.workers = args.workers
+    if args.block_rows is not None:
+        if args.block_rows < 1:
+            raise ConfigError(f"--block-rows {args.block_rows}: need at least 1")
+        opts.block_rows = args.block_rows
+    return {"options": opts, "shards": not args.no_shards}
+
+
 def run_add(args: argparse.Namespace) -> int:
-    from dnahlm.index.ingest import WindowConfig, add_files
+    from dnahlm.index.ingest import WindowConfig
 
     if args.stride <= 0 or args.window <= 0 or args.stride > args.window:
         raise ConfigError(f"--window {args.window} --stride {args.stride}: need 0 < stride <= window")
-    reports = add_files(
+    ray_kwargs = _ray_kwargs(args)
+    if ray_kwargs:
+        from dnahlm.index.distributed import add_files_ray as add
+    else:
+        from dnahlm.index.ingest import add_files as add
+    reports = add(
         args.index_dir,
         args.files,
         collection=args.collection,
@@ -106,6 +159,7 @@ def run_add(args: argparse.Namespace) -> int:
         index_type=args.index_type,
         errors="skip" if args.skip_bad_lines else "raise",
         progress=not args.quiet,
+        **ray_kwargs,
     )
     if args.json:
         print(json.dumps([r.__dict__ for r in reports], indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     out = run_pipeline(
         args.config, args.data, args.out, [s.strip() for s in args.stages.split(",") if s.strip()]
     )
-    if args.export is not None:
+    if args.export is not None and os.environ.get("RANK", "0") == "0":  # one process of a launched run
         export(out, args.export)
         print(f"exported {args.export}")
     print(f"run folder: {out}")

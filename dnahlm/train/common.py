@@ -1,5 +1,14 @@
 """Pieces every training function shares: the learning-rate schedule, optimizer state on disk without
-pickle, devices and autocast, and a JSON-lines log."""
+pickle, devices and autocast, data parallelism over processes, and a JSON-lines log.
+
+Data parallelism (:class:`Distributed`): started with ``accelerate launch`` (or ``torchrun``), each of the
+N processes draws the same global batch, keeps its share of the rows, and runs the model wrapped in
+DistributedDataParallel by :class:`accelerate.Accelerator`; gradients are averaged across processes
+during ``backward``, so every process takes the same optimizer step. Each process's loss is weighted by
+its share of the batch's loss terms, which makes the averaged gradient exactly the single-process one
+(up to floating-point summation order). Only the main process logs, evaluates and saves. A plain
+``python`` run is one process and takes none of these paths.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +17,8 @@ import math
 import os
 import sys
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -118,18 +128,134 @@ def autocast_for(device: str):
 
 
 class RunLog:
-    """Append JSON lines to ``log.jsonl`` and echo a short line to stderr."""
+    """Append JSON lines to ``log.jsonl`` and echo a short line to stderr (``enabled=False``: a no-op, for
+    the processes of a data-parallel run other than the main one)."""
 
-    def __init__(self, path: Path, echo: bool = True) -> None:
+    def __init__(self, path: Path, echo: bool = True, enabled: bool = True) -> None:
         self.path = path
         self.echo = echo
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.enabled = enabled
+        if enabled:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.t0 = time.time()
 
     def __call__(self, **record: Any) -> None:
+        if not self.enabled:
+            return
         record = {"time": round(time.time() - self.t0, 2), **record}
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
         if self.echo:
             text = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items())
             print(text, file=sys.stderr, flush=True)
+
+
+def world_size() -> int:
+    """How many processes this run was launched with (``WORLD_SIZE``, set by accelerate launch/torchrun)."""
+    try:
+        return max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    except ValueError:
+        return 1
+
+
+class Distributed:
+    """This process's place in a data-parallel run: one process (plain run) or one of N launched ones.
+
+    With one process every method is the identity or a plain call, so a normal run behaves exactly as
+    without this class. With N, an :class:`accelerate.Accelerator` (gloo on CPUs, NCCL on GPUs) sets up
+    the process group and wraps the model in DistributedDataParallel.
+
+    Example:
+        .. code-block:: python
+
+            dist = Distributed("cpu")
+            model = dist.prepare(model)
+            rows = dist.part(batch_size)              # this process's rows of the global batch
+            loss = model(**batch_rows).loss
+            dist.backward(loss, share=len_rows / batch_size)
+    """
+
+    def __init__(self, device: str) -> None:
+        self.accelerator: Any = None
+        self.device = device
+        self.rank, self.world_size = 0, world_size()
+        if self.world_size > 1:
+            from accelerate import Accelerator
+
+            self.accelerator = Accelerator(cpu=not device.startswith("cuda"), mixed_precision="no")
+            self.device = str(self.accelerator.device)
+            self.rank, self.world_size = self.accelerator.process_index, self.accelerator.num_processes
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def prepare(self, model: torch.nn.Module) -> torch.nn.Module:
+        """The model to train: wrapped for gradient averaging when there are several processes."""
+        return self.accelerator.prepare_model(model) if self.accelerator is not None else model
+
+    def unwrap(self, model: torch.nn.Module) -> torch.nn.Module:
+        """The plain model (for evaluation, saving and config lookups)."""
+        return self.accelerator.unwrap_model(model) if self.accelerator is not None else model
+
+    def part(self, n: int) -> slice:
+        """This process's contiguous share of ``n`` rows (sizes differ by at most one)."""
+        if self.world_size == 1:
+            return slice(0, n)
+        if n < self.world_size:
+            from dnahlm.errors import ConfigError
+
+            raise ConfigError(f"a batch of {n} rows cannot be split over {self.world_size} processes")
+        base, extra = divmod(n, self.world_size)
+        start = self.rank * base + min(self.rank, extra)
+        return slice(start, start + base + (self.rank < extra))
+
+    @contextmanager
+    def accumulating(self, model: torch.nn.Module, last: bool) -> Iterator[None]:
+        """Skip the gradient all-reduce for micro-batches before the ``last`` one of a step."""
+        if self.accelerator is None or last:
+            yield
+        else:
+            with self.accelerator.no_sync(model):
+                yield
+
+    def backward(self, loss: torch.Tensor, share: float = 1.0) -> float:
+        """Backpropagate this process's ``loss``, which covers ``share`` of the global batch's loss terms;
+        returns the loss's contribution to the global mean (sum it over processes with :meth:`sum`)."""
+        if self.accelerator is None:
+            loss.backward()
+            return loss.item()
+        (loss * (share * self.world_size)).backward()  # DDP averages: (1/N) sum_r share_r * N * grad_r
+        return loss.item() * share
+
+    def sum(self, value: float) -> float:
+        """``value`` summed over processes."""
+        if self.accelerator is None:
+            return value
+        t = torch.tensor([value], dtype=torch.float64, device=self.device)
+        return float(self.accelerator.reduce(t, reduction="sum").item())
+
+    def any(self, flag: bool) -> bool:
+        """True on every process when ``flag`` is true on any (so all stop at the same step)."""
+        return self.sum(float(flag)) > 0 if self.accelerator is not None else flag
+
+    def wait(self) -> None:
+        """Barrier: every process waits here for the others."""
+        if self.accelerator is not None:
+            self.accelerator.wait_for_everyone()
+
+
+@contextmanager
+def main_process_first(device: str = "cpu") -> Iterator[bool]:
+    """Run a block on the main process first, then on the others (which then find its output on disk).
+
+    Yields whether this is the main process. With one process it just runs the block.
+    """
+    if world_size() == 1:
+        yield True
+        return
+    from accelerate import PartialState
+
+    state = PartialState(cpu=not device.startswith("cuda"))
+    with state.main_process_first():
+        yield state.is_main_process

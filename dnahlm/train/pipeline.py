@@ -8,6 +8,10 @@ continues where it stopped (pretraining also resumes mid-run from its last check
 ``"holdout_tasks": [...]`` in the config keeps those tasks out of instruction tuning and heads (they are
 still split and reported): the leave-one-task-out runs that measure how the toolkit does on a task the
 model has never been tuned on (``configs/tiny-loto-tf_2.json``).
+
+Under ``accelerate launch --num_processes N -m dnahlm.cli.main train ...`` pretraining and SFT run
+data-parallel on all N processes; every other stage runs on the main process first, and the others then
+find its output and skip it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 from dnahlm.errors import ConfigError, DataFormatError
 
 STAGES = ("tokenizer", "corpus", "pretrain", "split", "sft", "classify", "report")
+DATA_PARALLEL_STAGES = ("pretrain", "sft")
+"""Stages that all processes of a multi-process launch run together; the others run on the main one."""
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
@@ -245,6 +251,8 @@ STAGE_FUNCS: dict[str, Callable[[dict[str, Any], Path, Path], None]] = {
 
 def run(config_path: str | Path, data: str | Path, out: str | Path, stages: list[str] | None = None) -> Path:
     """Run the named stages (default: all, in order) of the recipe; returns ``out``."""
+    from dnahlm.train.common import main_process_first, world_size
+
     cfg = load_config(config_path)
     data, out = Path(data), Path(out)
     if not data.is_dir():
@@ -253,5 +261,11 @@ def run(config_path: str | Path, data: str | Path, out: str | Path, stages: list
     for name in stages or list(STAGES):
         if name not in STAGES:
             raise ConfigError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
-        STAGE_FUNCS[name](cfg, data, out)
+        if name in DATA_PARALLEL_STAGES or world_size() == 1:
+            STAGE_FUNCS[name](cfg, data, out)
+            continue
+        from dnahlm.settings import resolve_device
+
+        with main_process_first(resolve_device(cfg.get("pretrain", {}).get("device", "auto"))):
+            STAGE_FUNCS[name](cfg, data, out)  # the other processes find the output and skip the stage
     return out

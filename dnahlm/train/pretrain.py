@@ -4,6 +4,10 @@ Batches are random ``block_size`` slices of ``train.bin``; the slice offsets of 
 generator seeded with ``(seed, s)``, so a resumed run sees the same data as an uninterrupted one.
 Validation perplexity is reported separately for DNA and English. On a GPU the same code runs under bf16
 autocast with a larger batch.
+
+Under ``accelerate launch --num_processes N`` (or ``torchrun``) the same function trains data-parallel:
+``batch_size`` stays the global batch, each process takes 1/N of its rows, gradients are averaged, and
+only the main process logs, evaluates and writes the checkpoint (see :class:`~dnahlm.train.common.Distributed`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dnahlm.settings import resolve_device
 from dnahlm.tokenizer import load_tokenizer
 from dnahlm.train.common import (
     STATE_DIR,
+    Distributed,
     RunLog,
     Throughput,
     autocast_for,
@@ -76,11 +81,13 @@ def _tokens(path: Path) -> np.ndarray:
     return np.memmap(path, dtype=np.uint16, mode="r")
 
 
-def _batch(data: np.ndarray, rng: np.random.Generator, batch: int, block: int) -> torch.Tensor:
-    """(B, block+1) token slices at random offsets."""
+def _batch(
+    data: np.ndarray, rng: np.random.Generator, batch: int, block: int, rows: slice | None = None
+) -> torch.Tensor:
+    """(B, block+1) token slices at random offsets; ``rows`` keeps a part of them (one process's share)."""
     if len(data) <= block + 1:
         raise DataFormatError(f"token file of {len(data)} tokens is shorter than block_size+1 = {block + 1}")
-    starts = rng.integers(0, len(data) - block - 1, size=batch)
+    starts = rng.integers(0, len(data) - block - 1, size=batch)[rows or slice(None)]
     return torch.from_numpy(np.stack([data[s : s + block + 1].astype(np.int64) for s in starts]))
 
 
@@ -108,16 +115,19 @@ def pretrain(config: PretrainConfig, *, resume: bool = True, echo: bool = True) 
     """Pretrain (or resume pretraining) a GPT-2 on the token files; returns the checkpoint folder.
 
     The checkpoint in ``out_dir`` is rewritten every ``checkpoint_every`` steps together with the optimizer
-    state (``out_dir/train_state``); calling again with ``resume=True`` continues from there.
+    state (``out_dir/train_state``); calling again with ``resume=True`` continues from there. Launched as N
+    processes, it trains data-parallel (module docstring); the result matches a single-process run.
     """
     cfg = config
-    device = resolve_device(cfg.device)
+    dist = Distributed(resolve_device(cfg.device))
+    device = dist.device
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     batch = cfg.batch_size * (cfg.gpu_batch_multiplier if device.startswith("cuda") else 1)
     train = _tokens(cfg.data_dir / "train.bin")
     val = {kind: _tokens(cfg.data_dir / f"val_{kind}.bin") for kind in ("dna", "english")}
-    log = RunLog(cfg.out_dir / "log.jsonl", echo=echo)
+    # beside the checkpoint folder, which every checkpoint save replaces as a whole (like SFT's log)
+    log = RunLog(cfg.out_dir.parent / f"{cfg.out_dir.name}.log.jsonl", echo=echo, enabled=dist.is_main)
 
     state_dir = cfg.out_dir / STATE_DIR
     start_step, tokens_seen = 0, 0
@@ -142,9 +152,23 @@ def pretrain(config: PretrainConfig, *, resume: bool = True, echo: bool = True) 
     if cfg.block_size > model.config.n_positions:
         raise ConfigError(f"block_size {cfg.block_size} exceeds the model context {model.config.n_positions}")
     n_params = count_parameters(model)
-    log(event="start", params=n_params, device=device, batch=batch, grad_accum=cfg.grad_accum)
+    log(
+        event="start",
+        params=n_params,
+        device=device,
+        batch=batch,
+        grad_accum=cfg.grad_accum,
+        processes=dist.world_size,
+    )
+    rows = dist.part(batch)
+    share = (rows.stop - rows.start) / batch
+    plain = model
+    model = dist.prepare(model)
 
     def checkpoint(step: int, metrics: dict) -> None:
+        if not dist.is_main:
+            dist.wait()
+            return
         info = {
             "preset": cfg.preset,
             "parameters": n_params,
@@ -157,7 +181,7 @@ def pretrain(config: PretrainConfig, *, resume: bool = True, echo: bool = True) 
         }
         # weights and optimizer state are committed together, so a resume never pairs mismatched ones
         save_checkpoint(
-            model,
+            plain,
             tokenizer,
             cfg.out_dir,
             info,
@@ -165,6 +189,7 @@ def pretrain(config: PretrainConfig, *, resume: bool = True, echo: bool = True) 
                 tmp / STATE_DIR, optimizer, {"step": step, "tokens_seen": tokens_seen}
             ),
         )
+        dist.wait()
 
     t_start = time.time()
     speed = Throughput()
@@ -174,25 +199,25 @@ def pretrain(config: PretrainConfig, *, resume: bool = True, echo: bool = True) 
         lr = set_lr(optimizer, step, cfg)
         loss_sum = 0.0
         for micro in range(cfg.grad_accum):
-            xy = _batch(train, np.random.default_rng([cfg.seed, step, micro]), batch, cfg.block_size).to(
-                device
-            )
-            with autocast_for(device):
-                loss = model(input_ids=xy[:, :-1], labels=xy[:, :-1]).loss / cfg.grad_accum
-            loss.backward()
-            loss_sum += loss.item()
+            rng = np.random.default_rng([cfg.seed, step, micro])
+            xy = _batch(train, rng, batch, cfg.block_size, rows).to(device)
+            with dist.accumulating(model, last=micro == cfg.grad_accum - 1):
+                with autocast_for(device):
+                    loss = model(input_ids=xy[:, :-1], labels=xy[:, :-1]).loss / cfg.grad_accum
+                loss_sum += dist.backward(loss, share)
         optimizer_step(model, optimizer, cfg.grad_clip)
         step += 1
         n_tok = batch * cfg.block_size * cfg.grad_accum
         tokens_seen += n_tok
         speed.add(n_tok)
         if step % cfg.log_every == 0:
-            log(step=step, loss=loss_sum, lr=lr, tokens_per_s=speed.rate())
+            log(step=step, loss=dist.sum(loss_sum), lr=lr, tokens_per_s=speed.rate())
         out_of_time = cfg.max_minutes is not None and (time.time() - t_start) / 60 >= cfg.max_minutes
-        if step % cfg.eval_every == 0 or step == cfg.max_steps or out_of_time:
+        out_of_time = dist.any(out_of_time) if cfg.max_minutes is not None else False
+        if dist.is_main and (step % cfg.eval_every == 0 or step == cfg.max_steps or out_of_time):
             metrics = {
                 f"val_ppl_{kind}": evaluate_perplexity(
-                    model,
+                    plain,
                     data,
                     block=cfg.block_size,
                     batch=batch,

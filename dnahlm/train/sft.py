@@ -4,6 +4,11 @@ The original DNAHLM SFT masked the end-of-text token, so the model never learned
 of every example is ``<label name><eos>``: prompt tokens get label -100 (no loss), response tokens and the
 end-of-text token are learned. Each batch is drawn class-balanced across tasks: a task uniformly, then a
 label uniformly within it, then an example. Validation uses a split carved from each task's pool.
+
+Under ``accelerate launch --num_processes N`` (or ``torchrun``) the same function trains data-parallel:
+every process draws the same global batch and keeps 1/N of its rows; each process's loss is weighted by
+its share of the batch's learned tokens, so the averaged gradient is the single-process one. Only the main
+process logs, validates and saves (see :class:`~dnahlm.train.common.Distributed`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,15 @@ from dnahlm.prompts import format_prompt, format_response
 from dnahlm.scoring import encode_prompt_response, fit_prompt, predict_labels, prompt_budget
 from dnahlm.settings import resolve_device
 from dnahlm.tasks import Example, Task
-from dnahlm.train.common import RunLog, Throughput, autocast_for, make_optimizer, optimizer_step, set_lr
+from dnahlm.train.common import (
+    Distributed,
+    RunLog,
+    Throughput,
+    autocast_for,
+    make_optimizer,
+    optimizer_step,
+    set_lr,
+)
 
 IGNORE = -100
 
@@ -88,6 +101,12 @@ class BalancedSampler:
         return out
 
 
+def learned_tokens(rows: list[tuple[list[int], list[int]]]) -> int:
+    """How many tokens of ``rows`` carry a loss: labels other than -100 after the first position (the
+    causal-LM loss predicts token t+1 from tokens up to t)."""
+    return sum(sum(y != IGNORE for y in labels[1:]) for _, labels in rows)
+
+
 def collate(rows: list[tuple[list[int], list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
     """Right-pad a batch; padding gets attention 0 and label -100."""
     width = max(len(ids) for ids, _ in rows)
@@ -117,9 +136,14 @@ def validate(model, tokenizer, tasks: list[TaskData], n: int) -> dict[str, dict[
 
 
 def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
-    """Instruction-tune the checkpoint ``init_from`` on ``tasks``; saves to ``out_dir`` and returns it."""
+    """Instruction-tune the checkpoint ``init_from`` on ``tasks``; saves to ``out_dir`` and returns it.
+
+    Launched as N processes, it trains data-parallel (module docstring); the result matches a
+    single-process run.
+    """
     cfg = config
-    device = resolve_device(cfg.device)
+    dist = Distributed(resolve_device(cfg.device))
+    device = dist.device
     loaded = load_model(cfg.init_from, device=device)
     model, tokenizer = loaded.model, loaded.tokenizer
     model.train()
@@ -127,7 +151,9 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
     budgets = {td.task.name: prompt_budget(model, tokenizer, td.task.label_names) for td in tasks}
     optimizer = make_optimizer(model, cfg.lr, cfg.weight_decay, (0.9, 0.95))
     sampler = BalancedSampler(tasks, cfg.seed)
-    log = RunLog(Path(cfg.out_dir).parent / f"{Path(cfg.out_dir).name}.log.jsonl", echo=echo)
+    log = RunLog(
+        Path(cfg.out_dir).parent / f"{Path(cfg.out_dir).name}.log.jsonl", echo=echo, enabled=dist.is_main
+    )
     log(event="start", tasks=[t.task.name for t in tasks], train_examples=sum(len(t.train) for t in tasks))
     t_start = time.time()
     speed = Throughput()
@@ -135,6 +161,9 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
     val_metrics: dict = {}
     step = 0
     torch.manual_seed(cfg.seed)
+    part = dist.part(batch)
+    plain = model
+    model = dist.prepare(model)
     while step < cfg.max_steps:
         lr = set_lr(optimizer, step, cfg)
         loss_sum = 0.0
@@ -143,21 +172,24 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
                 build_instruction_example(tokenizer, t, ex, budgets[t.name])
                 for t, ex in sampler.batch(step * cfg.grad_accum + micro, batch)
             ]
-            b = {k: v.to(device) for k, v in collate(rows, tokenizer.pad_token_id).items()}
-            with autocast_for(device):
-                loss = model(**b).loss / cfg.grad_accum
-            loss.backward()
-            loss_sum += loss.item()
-            n = int(b["attention_mask"].sum())
+            mine = rows[part]
+            b = {k: v.to(device) for k, v in collate(mine, tokenizer.pad_token_id).items()}
+            share = learned_tokens(mine) / learned_tokens(rows) if dist.world_size > 1 else 1.0
+            with dist.accumulating(model, last=micro == cfg.grad_accum - 1):
+                with autocast_for(device):
+                    loss = model(**b).loss / cfg.grad_accum
+                loss_sum += dist.backward(loss, share)
+            n = sum(len(ids) for ids, _ in rows)  # tokens of the global batch
             tokens += n
             speed.add(n)
         optimizer_step(model, optimizer, cfg.grad_clip)
         step += 1
         if step % cfg.log_every == 0:
-            log(step=step, loss=loss_sum, lr=lr, tokens_per_s=speed.rate())
+            log(step=step, loss=dist.sum(loss_sum), lr=lr, tokens_per_s=speed.rate())
         out_of_time = cfg.max_minutes is not None and (time.time() - t_start) / 60 >= cfg.max_minutes
-        if step % cfg.eval_every == 0 or step == cfg.max_steps or out_of_time:
-            val_metrics = validate(model, tokenizer, tasks, cfg.eval_examples)
+        out_of_time = dist.any(out_of_time) if cfg.max_minutes is not None else False
+        if dist.is_main and (step % cfg.eval_every == 0 or step == cfg.max_steps or out_of_time):
+            val_metrics = validate(plain, tokenizer, tasks, cfg.eval_examples)
             log(step=step, val=val_metrics)
         if out_of_time:
             log(event="stopped", reason="max_minutes", step=step)
@@ -180,6 +212,8 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
             "val_during_training": val_metrics,
         }
     }
-    model.eval()
-    save_checkpoint(model, tokenizer, cfg.out_dir, {**loaded.meta, **info})
+    plain.eval()
+    if dist.is_main:
+        save_checkpoint(plain, tokenizer, cfg.out_dir, {**loaded.meta, **info})
+    dist.wait()
     return Path(cfg.out_dir)
