@@ -5,12 +5,14 @@ from __future__ import annotations
 import gzip
 import json
 import random
+from pathlib import Path
 
 import pytest
 
 from dnahlm.cli.main import main
 from dnahlm.model import load_model
 from dnahlm.train.classify import list_heads
+from dnahlm.train.pipeline import load_config
 
 from .conftest import ENGLISH, motif_examples, random_dna, write_csv
 
@@ -97,3 +99,29 @@ def test_bad_config_and_data_are_user_errors(tmp_path, capsys):
         == 2
     )
     assert "not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.json")))
+def test_every_shipped_config_builds_its_stage_configs(path, tmp_path):
+    """A typo in a recipe (an unknown key, an unknown preset) fails here, not hours into a run."""
+    from dnahlm.model import PRESETS
+    from dnahlm.train.classify import ClassifyConfig
+    from dnahlm.train.pretrain import PretrainConfig
+    from dnahlm.train.sft import SFTConfig
+
+    cfg = load_config(path)
+    assert cfg["pretrain"]["preset"] in PRESETS
+    PretrainConfig(data_dir=tmp_path, out_dir=tmp_path / "p", seed=cfg["seed"], **cfg["pretrain"])
+    SFTConfig(init_from=tmp_path / "p", out_dir=tmp_path / "s", seed=cfg["seed"], **cfg["sft"])
+    ClassifyConfig(checkpoint=tmp_path / "s", seed=cfg["seed"], **cfg["classify"])
+    assert set(cfg) <= {
+        "name",
+        "seed",
+        "tokenizer",
+        "corpus",
+        "pretrain",
+        "split",
+        "sft",
+        "classify",
+        "holdout_tasks",
+    }
