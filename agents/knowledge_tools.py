@@ -235,8 +235,8 @@ class KnowledgeTools:
         """A task the checkpoint was tuned on, without a pool: its classification head when it has one
         (better than label likelihood on five of the six GUE tasks, see the model card), else zero-shot
         label likelihood. No pool, so no evidence."""
+        from dnahlm.heads import classify_probs, list_heads, load_classifier
         from dnahlm.scoring import predict_labels
-        from dnahlm.train.classify import classify_probs, list_heads, load_classifier
         from dnahlm.types import Prediction
 
         m = self._model()

@@ -94,8 +94,8 @@ def _instruct(ctx: EvalContext) -> list[Prediction]:
 
 
 def _classifier(ctx: EvalContext) -> list[Prediction]:
+    from dnahlm.heads import classify_probs, load_classifier
     from dnahlm.settings import get_settings
-    from dnahlm.train.classify import classify_probs, load_classifier
 
     path = ctx.model_path or get_settings().default_model_path()
     model, tokenizer, head_task = load_classifier(path, ctx.task.name, device=ctx.device)

@@ -23,16 +23,12 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from transformers import (
-    AutoModelForCausalLM,
-    GPT2Config,
-    GPT2LMHeadModel,
-    PreTrainedModel,
-    PreTrainedTokenizerBase,
-)
+
+if TYPE_CHECKING:  # transformers' model classes are imported where used: importing them costs seconds
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedModel, PreTrainedTokenizerBase
 
 from dnahlm.errors import ConfigError, ModelNotFoundError
 from dnahlm.files import write_json_atomic
@@ -68,6 +64,8 @@ class LoadedModel:
 
 def gpt2_config(preset: str, tokenizer: PreTrainedTokenizerBase, **overrides: Any) -> GPT2Config:
     """A :class:`GPT2Config` for a named preset, sized to the tokenizer, with explicit special token ids."""
+    from transformers import GPT2Config
+
     if preset not in PRESETS:
         raise ConfigError(f"unknown model preset {preset!r}; choose one of {sorted(PRESETS)}")
     shape = {**PRESETS[preset], **overrides}
@@ -85,6 +83,8 @@ def build_model(
 ) -> GPT2LMHeadModel:
     """A freshly initialised GPT-2 LM for ``preset`` (``overrides`` change single shape fields)."""
     torch.manual_seed(seed)
+    from transformers import GPT2LMHeadModel
+
     return GPT2LMHeadModel(gpt2_config(preset, tokenizer, **overrides))
 
 
@@ -169,6 +169,12 @@ def save_checkpoint(
             they are committed together with the weights.
     """
 
+    if not hasattr(model, "save_pretrained"):
+        raise ConfigError(
+            "this model was loaded for inference with the plain-PyTorch runtime; load it with "
+            "load_model(..., runtime='transformers') to save it"
+        )
+
     def write(tmp: Path) -> None:
         to_save = model
         if dtype is not None:
@@ -221,6 +227,7 @@ def load_model(
     tokenizer_path: str | Path | None = None,
     device: str | None = None,
     dtype: torch.dtype | None = None,
+    runtime: str | None = None,
 ) -> LoadedModel:
     """Load a checkpoint folder (ours, or the published DNAHLM GPT-2 layout) for inference.
 
@@ -230,17 +237,31 @@ def load_model(
             ships its BPE separately).
         device: 'cpu', 'cuda', ... ; None uses the ``DNAHLM_DEVICE`` setting.
         dtype: torch dtype for the weights; None loads float32.
+        runtime: ``"torch"`` (:mod:`dnahlm.runtime`: the same outputs, seconds faster to start) or
+            ``"transformers"`` (``AutoModelForCausalLM``; what training uses); None uses the
+            ``DNAHLM_RUNTIME`` setting. ``"torch"`` falls back to transformers for configs it does not
+            cover (another architecture, or GPT-2 options it does not implement).
 
     Raises:
         ModelNotFoundError: the folder, its config, weights or tokenizer are missing.
     """
+    from dnahlm import runtime as plain
+
     settings = get_settings()
     p = Path(path) if path is not None else settings.default_model_path()
     check_checkpoint_dir(p)
     tokenizer = load_tokenizer(tokenizer_path if tokenizer_path is not None else p)
-    model = AutoModelForCausalLM.from_pretrained(
-        str(p), local_files_only=True, use_safetensors=True, dtype=dtype or torch.float32
-    )
+    choice = runtime or settings.runtime
+    if choice not in ("torch", "transformers"):
+        raise ConfigError(f"runtime must be 'torch' or 'transformers', got {choice!r}")
+    if choice == "torch" and plain.supports(p / "config.json"):
+        model: Any = plain.GPT2LM.from_pretrained(p, dtype=dtype or torch.float32)
+    else:
+        from transformers import AutoModelForCausalLM
+
+        model = AutoModelForCausalLM.from_pretrained(
+            str(p), local_files_only=True, use_safetensors=True, dtype=dtype or torch.float32
+        )
     if model.config.pad_token_id is None:
         model.config.pad_token_id = tokenizer.pad_token_id
     model.to(resolve_device(device or settings.device))

@@ -13,10 +13,13 @@ batch of prompts are scored in one more forward pass. Probabilities are the soft
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+if TYPE_CHECKING:  # annotations only: importing transformers' model classes costs seconds
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from dnahlm.prompts import format_prompt
 from dnahlm.tasks import Example, Task

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         default=None, description="Torch intra-op threads; None keeps torch's default."
     )
     batch_size: int = Field(default=32, description="Default batch size for label scoring and embedding.")
+    runtime: str = Field(
+        default="torch",
+        description="How checkpoints run for inference: 'torch' (dnahlm.runtime, plain PyTorch GPT-2, the same "
+        "outputs and seconds faster to start) or 'transformers' (AutoModelForCausalLM). Training always uses "
+        "transformers.",
+    )
 
     def default_model_path(self) -> Path:
         """The checkpoint to use when the user names none."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import AutoTokenizer, GPT2Tokenizer, PreTrainedTokenizerBase, PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
 from dnahlm.errors import ModelNotFoundError
 
@@ -78,13 +78,21 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
         raise ModelNotFoundError(
             f"{p}: no tokenizer found (need tokenizer.json, or vocab.json and merges.txt)"
         )
-    if (
+    if _plain_fast(p):  # ours: skips AutoTokenizer's scan of every model family (about a second)
+        tok = PreTrainedTokenizerFast.from_pretrained(
+            str(p), local_files_only=True, clean_up_tokenization_spaces=False
+        )
+    elif (
         (p / "tokenizer.json").is_file()
         or (p / "tokenizer_config.json").is_file()
         or (p / "config.json").is_file()
     ):
+        from transformers import AutoTokenizer
+
         tok = AutoTokenizer.from_pretrained(str(p), local_files_only=True, clean_up_tokenization_spaces=False)
     else:  # a bare GPT-2 BPE (vocab.json + merges.txt), as the published DNAHLM tokenizer is shipped
+        from transformers import GPT2Tokenizer
+
         tok = GPT2Tokenizer.from_pretrained(str(p), local_files_only=True, clean_up_tokenization_spaces=False)
     if tok.eos_token is None:
         tok.eos_token = EOS_TOKEN
@@ -93,6 +101,20 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok
+
+
+def _plain_fast(folder: Path) -> bool:
+    """A ``tokenizer.json`` whose config names the generic fast tokenizer (what :func:`wrap_tokenizer` saves)."""
+    import json
+
+    config = folder / "tokenizer_config.json"
+    if not (folder / "tokenizer.json").is_file() or not config.is_file():
+        return False
+    try:
+        name = json.loads(config.read_text(encoding="utf-8")).get("tokenizer_class")
+    except (OSError, ValueError):
+        return False
+    return name in ("TokenizersBackend", "PreTrainedTokenizerFast")
 
 
 def decode(tokenizer: PreTrainedTokenizerBase, ids: list[int], *, skip_special_tokens: bool = False) -> str:

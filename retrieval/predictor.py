@@ -180,7 +180,7 @@ class FewShotPredictor:
     def head_probs(self, sequences: Sequence[str]) -> np.ndarray | None:
         """Probabilities of the checkpoint's classification head for this task, or None without one."""
         if self._head is False:
-            from dnahlm.train.classify import list_heads, load_classifier
+            from dnahlm.heads import list_heads, load_classifier
 
             self._head = None
             if self.task.name in list_heads(self.model.path):
@@ -191,7 +191,7 @@ class FewShotPredictor:
                     self._head = (model, tokenizer)
         if self._head is None:
             return None
-        from dnahlm.train.classify import classify_probs
+        from dnahlm.heads import classify_probs
 
         model, tokenizer = self._head
         return np.asarray(

@@ -96,7 +96,7 @@ def tiny_checkpoint(tiny_checkpoint_session: Path, tmp_path: Path) -> Path:
 def tiny_loaded(tiny_checkpoint_session: Path):
     from dnahlm.model import load_model
 
-    return load_model(tiny_checkpoint_session, device="cpu")
+    return load_model(tiny_checkpoint_session, device="cpu", runtime="transformers")  # trainable, savable
 
 
 MOTIF_TASK_LABELS = {0: "at-rich", 1: "gc-rich"}

@@ -35,6 +35,9 @@ def test_save_load_round_trip_keeps_outputs_and_meta(tiny_checkpoint, tiny_loade
     with torch.no_grad():
         assert torch.allclose(loaded.model(ids).logits, tiny_loaded.model(ids).logits)
     assert loaded.meta["preset"] == "tiny-test"
+    with pytest.raises(ConfigError, match="runtime='transformers'"):  # an inference-only model
+        save_checkpoint(loaded.model, loaded.tokenizer, tiny_checkpoint)
+    loaded = load_model(tiny_checkpoint, runtime="transformers")
     save_checkpoint(loaded.model, loaded.tokenizer, tiny_checkpoint, {"note": "second save"})
     again = load_model(tiny_checkpoint)
     assert again.meta["preset"] == "tiny-test" and again.meta["note"] == "second save"

@@ -95,10 +95,12 @@ def test_classification_head_is_small_and_reloads(sft_checkpoint_session, motif_
         load_classifier(sft_checkpoint_session, "splice")
 
 
-def test_head_refuses_other_base_weights(sft_checkpoint_session, tmp_path, sft_loaded):
+def test_head_refuses_other_base_weights(sft_checkpoint_session, tmp_path):
     import shutil
 
-    from dnahlm.model import save_checkpoint
+    from dnahlm.model import load_model, save_checkpoint
+
+    sft_loaded = load_model(sft_checkpoint_session, runtime="transformers")  # a model that can be saved
 
     copy = tmp_path / "copy"
     shutil.copytree(sft_checkpoint_session, copy)

@@ -215,7 +215,7 @@ def export(out: Path, dest: Path) -> Path:
     from dnahlm.model import load_model, save_checkpoint
 
     final = out / "sft"
-    m = load_model(final, device="cpu")
+    m = load_model(final, device="cpu", runtime="transformers")
     meta = dict(m.meta)
     if (out / "report.json").is_file():
         meta["validation"] = {

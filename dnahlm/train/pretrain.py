@@ -132,7 +132,7 @@ def pretrain(config: PretrainConfig, *, resume: bool = True, echo: bool = True) 
     state_dir = cfg.out_dir / STATE_DIR
     start_step, tokens_seen = 0, 0
     if resume and (state_dir / "state.json").is_file():
-        loaded = load_model(cfg.out_dir, device=device)
+        loaded = load_model(cfg.out_dir, device=device, runtime="transformers")
         model, tokenizer = loaded.model, loaded.tokenizer
         model.train()
         optimizer = make_optimizer(model, cfg.lr, cfg.weight_decay, cfg.betas)

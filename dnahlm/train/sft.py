@@ -144,7 +144,7 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
     cfg = config
     dist = Distributed(resolve_device(cfg.device))
     device = dist.device
-    loaded = load_model(cfg.init_from, device=device)
+    loaded = load_model(cfg.init_from, device=device, runtime="transformers")
     model, tokenizer = loaded.model, loaded.tokenizer
     model.train()
     batch = cfg.batch_size * (cfg.gpu_batch_multiplier if device.startswith("cuda") else 1)

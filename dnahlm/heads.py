@@ -1,0 +1,189 @@
+"""Classification heads of a checkpoint, for inference: list them, load one, classify sequences.
+
+A head (trained by :mod:`dnahlm.train.classify`) is a GPT-2 sequence classifier that reads the raw
+sequence followed by end-of-text and classifies from that last token's hidden state. Only the tensors it
+changed are saved, under ``heads/<task>/`` of the checkpoint folder::
+
+    heads/<task>/config.json       GPT2Config with num_labels, id2label, label2id
+    heads/<task>/head.safetensors  the fine-tuned tensors (score, ln_f, top blocks)
+    heads/<task>/head.json         task, kind, labels, which tensors, base-weights fingerprint, metrics
+
+:func:`load_classifier` rebuilds the classifier from the checkpoint's weights plus the head, with the
+plain-PyTorch runtime (:mod:`dnahlm.runtime`) or transformers' ``GPT2ForSequenceClassification``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from dnahlm.errors import ModelNotFoundError
+from dnahlm.model import HEADS_DIR, check_checkpoint_dir
+from dnahlm.scoring import fit_prompt, left_pad
+from dnahlm.settings import get_settings, resolve_device
+from dnahlm.tasks import Task
+from dnahlm.tokenizer import load_tokenizer
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+__all__ = [
+    "base_fingerprint",
+    "build_classifier",
+    "classify_probs",
+    "encode_sequences",
+    "head_pad_id",
+    "list_heads",
+    "load_classifier",
+]
+
+
+def base_weights(checkpoint: Path) -> dict[str, torch.Tensor]:
+    """Every tensor of the checkpoint's weight files, by name."""
+    weights: dict[str, torch.Tensor] = {}
+    for f in sorted(checkpoint.glob("model*.safetensors")):
+        weights.update(load_file(str(f)))
+    return weights
+
+
+def base_fingerprint(checkpoint: Path, weights: dict[str, torch.Tensor] | None = None) -> str:
+    """A hash of the checkpoint's transformer weights rounded to fp16 (so an fp16 export keeps it).
+
+    A head is only valid on the base weights it was trained on; ``head.json`` records this fingerprint.
+    """
+    h = hashlib.sha256()
+    for name, t in sorted((weights if weights is not None else base_weights(checkpoint)).items()):
+        if name.startswith("transformer."):
+            h.update(name.encode())
+            h.update(t.to(torch.float16).contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def head_pad_id(tokenizer: PreTrainedTokenizerBase) -> int:
+    """Padding id for the head's inputs, never the end-of-text id.
+
+    The classifier reads the rightmost token that is not padding; our inputs end with end-of-text, so
+    padding must differ from it (published GPT-2 tokenizers pad with end-of-text). Padded positions are
+    masked out, so any other id will do.
+    """
+    pad = tokenizer.pad_token_id
+    return (
+        pad
+        if pad is not None and pad != tokenizer.eos_token_id
+        else (tokenizer.eos_token_id + 1) % len(tokenizer)
+    )
+
+
+def build_classifier(
+    checkpoint: Path,
+    task: Task,
+    *,
+    runtime: str = "transformers",
+    head: dict[str, torch.Tensor] | None = None,
+    weights: dict[str, torch.Tensor] | None = None,
+) -> Any:
+    """A classifier on the checkpoint's transformer: a new score layer, or ``head``'s tensors on top.
+
+    ``runtime="transformers"`` gives a trainable ``GPT2ForSequenceClassification``; ``"torch"`` the
+    inference-only :class:`dnahlm.runtime.GPT2Classifier`.
+    """
+    weights = weights if weights is not None else base_weights(checkpoint)
+    base = {k: v.float() for k, v in weights.items() if k.startswith("transformer.")}
+    if runtime == "torch":
+        from dnahlm import runtime as plain
+
+        cfg = plain.GPT2Config.from_file(checkpoint / "config.json")
+        cfg.num_labels = len(task.labels)
+        return plain.GPT2Classifier.from_weights(cfg, base, head or {})
+    from transformers import GPT2Config, GPT2ForSequenceClassification
+
+    cfg = GPT2Config.from_pretrained(str(checkpoint))
+    cfg.num_labels = len(task.labels)
+    cfg.id2label = {i: task.labels[lab] for i, lab in enumerate(task.label_ids)}
+    cfg.label2id = {v: k for k, v in cfg.id2label.items()}
+    cfg.architectures = ["GPT2ForSequenceClassification"]
+    model = GPT2ForSequenceClassification(cfg)
+    missing, _ = model.load_state_dict(base, strict=False)
+    assert set(missing) <= {"score.weight"}, missing
+    if head is not None:
+        model.load_state_dict({k: v.float() for k, v in head.items()}, strict=False)
+    return model
+
+
+def encode_sequences(
+    tokenizer: PreTrainedTokenizerBase, sequences: list[str], max_len: int
+) -> list[list[int]]:
+    """Sequence tokens followed by end-of-text (the token the head reads), cut to the context."""
+    ids = tokenizer(list(sequences), add_special_tokens=False)["input_ids"]
+    return [[*fit_prompt(x, max_len - 1), tokenizer.eos_token_id] for x in ids]
+
+
+@torch.no_grad()
+def classify_probs(model, tokenizer, sequences: list[str], *, batch_size: int = 64) -> np.ndarray:
+    """Class probabilities (N, C), columns in the order of the task's label ids."""
+    model.eval()
+    device = next(model.parameters()).device
+    rows = encode_sequences(tokenizer, sequences, model.config.n_positions)
+    out = []
+    for s in range(0, len(rows), batch_size):
+        ids, mask, pos = (t.to(device) for t in left_pad(rows[s : s + batch_size], head_pad_id(tokenizer)))
+        logits = model(input_ids=ids, attention_mask=mask, position_ids=pos).logits  # (B, C), last token
+        out.append(torch.softmax(logits.float(), -1).cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, model.config.num_labels))
+
+
+def list_heads(checkpoint: str | Path) -> list[str]:
+    """Names of the tasks that have a classification head in a checkpoint."""
+    d = Path(checkpoint) / HEADS_DIR
+    return sorted(p.name for p in d.iterdir() if (p / "head.json").is_file()) if d.is_dir() else []
+
+
+def load_classifier(
+    checkpoint: str | Path, task_name: str, *, device: str | None = None, runtime: str | None = None
+):
+    """Rebuild a task's classifier: the checkpoint's transformer plus its saved head.
+
+    Args:
+        runtime: ``"torch"`` or ``"transformers"`` (see :func:`dnahlm.model.load_model`); None uses the
+            ``DNAHLM_RUNTIME`` setting.
+
+    Returns ``(model, tokenizer, task)``.
+    """
+    from dnahlm import runtime as plain
+
+    checkpoint = Path(checkpoint)
+    check_checkpoint_dir(checkpoint)
+    head_dir = checkpoint / HEADS_DIR / task_name
+    if not (head_dir / "head.json").is_file():
+        known = ", ".join(list_heads(checkpoint)) or "none"
+        raise ModelNotFoundError(
+            f"{checkpoint}: no classification head for task {task_name!r} (heads: {known})"
+        )
+    info = json.loads((head_dir / "head.json").read_text())
+    task = Task(
+        name=info["task"],
+        kind=info["kind"],
+        labels={int(k): v for k, v in info["labels"].items()},
+        instruction=info.get("instruction"),
+    )
+    weights = base_weights(checkpoint)
+    if info.get("base_fingerprint") not in (None, base_fingerprint(checkpoint, weights)):
+        raise ModelNotFoundError(
+            f"{head_dir}: this head was trained on other base weights than {checkpoint}'s; "
+            "retrain it (dnahlm train ... --stages classify)"
+        )
+    tokenizer = load_tokenizer(checkpoint)
+    choice = runtime or get_settings().runtime
+    if choice == "torch" and not plain.supports(checkpoint / "config.json"):
+        choice = "transformers"
+    head = load_file(str(head_dir / "head.safetensors"))
+    model = build_classifier(checkpoint, task, runtime=choice, head=head, weights=weights)
+    model.config.pad_token_id = head_pad_id(tokenizer)
+    model.to(resolve_device(device or "auto")).eval()
+    return model, tokenizer, task
