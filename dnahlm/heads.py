@@ -178,10 +178,10 @@ def load_classifier(
             f"{head_dir}: this head was trained on other base weights than {checkpoint}'s; "
             "retrain it (dnahlm train ... --stages classify)"
         )
-    tokenizer = load_tokenizer(checkpoint)
     choice = runtime or get_settings().runtime
     if choice == "torch" and not plain.supports(checkpoint / "config.json"):
         choice = "transformers"
+    tokenizer = load_tokenizer(checkpoint, light=choice == "torch")
     head = load_file(str(head_dir / "head.safetensors"))
     model = build_classifier(checkpoint, task, runtime=choice, head=head, weights=weights)
     model.config.pad_token_id = head_pad_id(tokenizer)

@@ -250,11 +250,12 @@ def load_model(
     settings = get_settings()
     p = Path(path) if path is not None else settings.default_model_path()
     check_checkpoint_dir(p)
-    tokenizer = load_tokenizer(tokenizer_path if tokenizer_path is not None else p)
     choice = runtime or settings.runtime
     if choice not in ("torch", "transformers"):
         raise ConfigError(f"runtime must be 'torch' or 'transformers', got {choice!r}")
-    if choice == "torch" and plain.supports(p / "config.json"):
+    light = choice == "torch" and plain.supports(p / "config.json")
+    tokenizer = load_tokenizer(tokenizer_path if tokenizer_path is not None else p, light=light)
+    if light:
         model: Any = plain.GPT2LM.from_pretrained(p, dtype=dtype or torch.float32)
     else:
         from transformers import AutoModelForCausalLM

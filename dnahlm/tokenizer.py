@@ -8,11 +8,15 @@ Byte-level BPE is lossless: every string round-trips exactly through encode/deco
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
+
+if TYPE_CHECKING:  # transformers is imported where it is used: importing it costs about a second
+    from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
 from dnahlm.errors import ModelNotFoundError
 
@@ -55,6 +59,8 @@ def train_tokenizer(
 
 def wrap_tokenizer(tok: Tokenizer) -> PreTrainedTokenizerFast:
     """Wrap a raw ``tokenizers.Tokenizer`` with explicit bos/eos/pad tokens."""
+    from transformers import PreTrainedTokenizerFast
+
     return PreTrainedTokenizerFast(
         tokenizer_object=tok,
         bos_token=EOS_TOKEN,
@@ -65,11 +71,15 @@ def wrap_tokenizer(tok: Tokenizer) -> PreTrainedTokenizerFast:
     )
 
 
-def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
+def load_tokenizer(path: str | Path, *, light: bool = False) -> PreTrainedTokenizerBase | LightTokenizer:
     """Load a tokenizer folder (``tokenizer.json``, or GPT-2's ``vocab.json`` + ``merges.txt``).
 
     A pad token is set to the end-of-text token when the folder defines none (published GPT-2 checkpoints
     often do not), so batched scoring and generation work.
+
+    Args:
+        light: for inference, return a :class:`LightTokenizer` (the same ``tokenizer.json``, without
+            importing transformers) when the folder is in our format; otherwise transformers' tokenizer.
     """
     p = Path(path)
     if not (
@@ -78,7 +88,11 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
         raise ModelNotFoundError(
             f"{p}: no tokenizer found (need tokenizer.json, or vocab.json and merges.txt)"
         )
+    if light and _plain_fast(p):
+        return LightTokenizer.from_folder(p)
     if _plain_fast(p):  # ours: skips AutoTokenizer's scan of every model family (about a second)
+        from transformers import PreTrainedTokenizerFast
+
         tok = PreTrainedTokenizerFast.from_pretrained(
             str(p), local_files_only=True, clean_up_tokenization_spaces=False
         )
@@ -105,8 +119,6 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
 
 def _plain_fast(folder: Path) -> bool:
     """A ``tokenizer.json`` whose config names the generic fast tokenizer (what :func:`wrap_tokenizer` saves)."""
-    import json
-
     config = folder / "tokenizer_config.json"
     if not (folder / "tokenizer.json").is_file() or not config.is_file():
         return False
@@ -115,6 +127,95 @@ def _plain_fast(folder: Path) -> bool:
     except (OSError, ValueError):
         return False
     return name in ("TokenizersBackend", "PreTrainedTokenizerFast")
+
+
+class LightTokenizer:
+    """The inference subset of transformers' fast tokenizer over the same ``tokenizer.json``.
+
+    Encoding and decoding are the ``tokenizers`` library's, so ids and text are identical to
+    ``PreTrainedTokenizerFast`` on our folders (no special tokens are added: the post-processor adds
+    none); what is left out is what only training and saving need (:meth:`save_pretrained` hands over
+    to transformers). It exists because importing transformers costs about a second of a cold start.
+
+    Example:
+        >>> from dnahlm.settings import EMBEDDED_CHECKPOINTS
+        >>> tok = LightTokenizer.from_folder(EMBEDDED_CHECKPOINTS / "dnahlm-tiny")
+        >>> tok.decode(tok("TATAAAAGG promoter")["input_ids"])
+        'TATAAAAGG promoter'
+    """
+
+    def __init__(self, tokenizer: Tokenizer, config: dict[str, Any]) -> None:
+        self.backend = tokenizer
+        self.model_max_length = int(config.get("model_max_length", 1024))
+        special = {k: _token_text(config.get(k)) for k in ("eos_token", "bos_token", "pad_token")}
+        self.eos_token = special["eos_token"] or EOS_TOKEN
+        self.bos_token = special["bos_token"] or self.eos_token
+        self.pad_token = special["pad_token"] or self.eos_token
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> LightTokenizer:
+        folder = Path(folder)
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+        return cls(Tokenizer.from_file(str(folder / "tokenizer.json")), config)
+
+    def _id(self, token: str) -> int:
+        i = self.backend.token_to_id(token)
+        if i is None:
+            raise ModelNotFoundError(f"special token {token!r} is not in the tokenizer's vocabulary")
+        return i
+
+    @property
+    def eos_token_id(self) -> int:
+        return self._id(self.eos_token)
+
+    @property
+    def bos_token_id(self) -> int:
+        return self._id(self.bos_token)
+
+    @property
+    def pad_token_id(self) -> int:
+        return self._id(self.pad_token)
+
+    def __len__(self) -> int:
+        return self.backend.get_vocab_size(with_added_tokens=True)
+
+    def __call__(
+        self,
+        text: str | Sequence[str],
+        *,
+        add_special_tokens: bool = False,
+        return_tensors: str | None = None,
+    ) -> dict[str, Any]:
+        """``{"input_ids": ...}`` for one text or a list (``return_tensors="pt"``: a (B, T) tensor)."""
+        single = isinstance(text, str)
+        encodings = self.backend.encode_batch([text] if single else list(text), add_special_tokens=False)
+        ids = [e.ids for e in encodings]
+        if return_tensors == "pt":
+            import torch
+
+            if len({len(r) for r in ids}) > 1:
+                raise ValueError("return_tensors='pt' needs texts of equal token length")
+            return {"input_ids": torch.tensor(ids, dtype=torch.long)}
+        return {"input_ids": ids[0] if single else ids}
+
+    def decode(
+        self,
+        ids: Sequence[int],
+        skip_special_tokens: bool = False,
+        clean_up_tokenization_spaces: bool = False,
+    ) -> str:
+        return self.backend.decode(list(ids), skip_special_tokens=skip_special_tokens)
+
+    def save_pretrained(self, folder: str | Path) -> Any:
+        """Save as transformers would (config and ``tokenizer.json``), through transformers."""
+        return wrap_tokenizer(self.backend).save_pretrained(str(folder))
+
+
+def _token_text(value: Any) -> str | None:
+    """A special token from ``tokenizer_config.json``: a string, or an AddedToken dict with ``content``."""
+    if isinstance(value, dict):
+        return value.get("content")
+    return value
 
 
 def decode(tokenizer: PreTrainedTokenizerBase, ids: list[int], *, skip_special_tokens: bool = False) -> str:

@@ -87,12 +87,43 @@ def test_unsupported_configs_fall_back_to_transformers(tmp_path, both):
         load_model(TINY, runtime="onnx")
 
 
-def test_loading_for_inference_does_not_import_transformers_models():
-    """The point of the runtime: a cold start without transformers' modeling stack."""
+def test_loading_for_inference_does_not_import_transformers():
+    """The point of the runtime: a cold start without transformers (its import alone costs seconds)."""
     code = (
         "import sys; from dnahlm.model import load_model; from dnahlm.heads import load_classifier; "
         "m = load_model(); load_classifier(m.path, 'prom_300_all'); "
-        "print(sorted(k for k in sys.modules if k.startswith(('transformers.models.gpt2', 'torch._dynamo'))))"
+        "print(sorted(k for k in sys.modules if k.startswith(('transformers', 'torch._dynamo'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+TEXTS = [
+    GLUT5_PROMOTER_300,
+    "Is this sequence a promoter? Answer: non-promoter",
+    "naïve café, 5' UTR → exon 2\n\ttabs and  spaces",
+    "<|endoftext|>ACGT<|pad|>",
+    "",
+]
+
+
+def test_light_tokenizer_matches_transformers(tmp_path):
+    from dnahlm.tokenizer import LightTokenizer, load_tokenizer
+
+    light, full = load_tokenizer(TINY, light=True), load_tokenizer(TINY)
+    assert isinstance(light, LightTokenizer) and type(full).__name__ != "LightTokenizer"
+    assert light(TEXTS)["input_ids"] == full(TEXTS, add_special_tokens=False)["input_ids"]
+    assert light(TEXTS[1])["input_ids"] == full(TEXTS[1])["input_ids"]
+    for attr in ("eos_token", "bos_token", "pad_token", "eos_token_id", "bos_token_id", "pad_token_id"):
+        assert getattr(light, attr) == getattr(full, attr), attr
+    assert len(light) == len(full)
+    for text in TEXTS:
+        ids = light(text)["input_ids"]
+        for skip in (False, True):
+            assert light.decode(ids, skip_special_tokens=skip) == full.decode(
+                ids, skip_special_tokens=skip, clean_up_tokenization_spaces=False
+            )
+    assert torch.equal(light("ACGT promoter", return_tensors="pt")["input_ids"],
+                       full("ACGT promoter", return_tensors="pt")["input_ids"])  # fmt: skip
+    light.save_pretrained(tmp_path)
+    assert load_tokenizer(tmp_path, light=True)(TEXTS)["input_ids"] == light(TEXTS)["input_ids"]
