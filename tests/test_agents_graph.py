@@ -401,3 +401,19 @@ def test_step_limit_and_tool_timeout(index, sft_checkpoint_session):
     with ThreadPoolExecutor(1) as pool:
         call = _run(pool, slow, "slow", {"sequence": "ACGT"}, 0.1, None)
     assert not call.ok and call.error == "timed out after 0.1 s" and call.args == {"sequence": "<4 bp>"}
+
+
+def test_every_enzyme_name_is_recognised_in_a_question():
+    """The Roman-numeral pre-filter (which skips importing Bio.Restriction) loses no enzyme name."""
+    import re
+
+    from Bio import Restriction
+
+    from dnahlm.agents.router import enzymes_named
+
+    names = [str(e) for e in Restriction.AllEnzymes.elements()]
+    matchable = [n for n in names if re.fullmatch(r"[A-Za-z][A-Za-z0-9]{2,9}", n)]
+    assert len(matchable) > 1000
+    for name in matchable:
+        assert enzymes_named(f"Where does {name} cut this sequence?") == [name], name
+    assert enzymes_named("Is there a TATA box or a CpG island?") == []
