@@ -233,8 +233,8 @@ class KnowledgeTools:
 
     def _predict_tuned(self, seq: str, task: Any) -> PredictionResult:
         """A task the checkpoint was tuned on, without a pool: its classification head when it has one
-        (better than label likelihood on five of the six GUE tasks, see the model card), else zero-shot
-        label likelihood. No pool, so no evidence."""
+        (more accurate than label likelihood on five of the six GUE tasks, higher MCC on four; see the
+        model card), else zero-shot label likelihood. No pool, so no evidence."""
         from dnahlm.heads import classify_probs, list_heads, load_classifier
         from dnahlm.scoring import predict_labels
         from dnahlm.types import Prediction
