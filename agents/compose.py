@@ -138,7 +138,7 @@ def _similar(r: Any, src: _Sources, note: str | None) -> list[str]:
 def _papers(question: str, r: Any, src: _Sources) -> list[str]:
     from dnahlm.retrieval.retrievers import BM25Retriever
 
-    indexed = getattr(r, "source", "index") == "index"
+    indexed = r.source == "index"
     where = "the indexed papers" if indexed else r.source
     if not r.passages:
         return [f"{where[0].upper() + where[1:]} have nothing on this question."]
@@ -149,7 +149,7 @@ def _papers(question: str, r: Any, src: _Sources) -> list[str]:
     if not candidates:
         return []
     # the query the tool ran (the question, plus the factors found when it asked about "them")
-    scores = BM25Retriever.from_texts([s for s, _ in candidates]).scores(getattr(r, "query", "") or question)
+    scores = BM25Retriever.from_texts([s for s, _ in candidates]).scores(r.query or question)
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
     chosen = [i for i in order[:3] if scores[i] > 0] or order[:1]
     lines = []

@@ -113,15 +113,29 @@ def load_profiles(
             return None
         return (value,) if isinstance(value, str) else tuple(value)
 
-    return _load(
-        release or _latest_release(), collection, as_tuple(tax_group), as_tuple(ids), as_tuple(names)
-    )
+    return _load(release or latest_release(), collection, as_tuple(tax_group), as_tuple(ids), as_tuple(names))
 
 
-def _latest_release() -> str:
+def latest_release() -> str:
     import pyjaspar
 
     return pyjaspar.JASPAR_LATEST_RELEASE
+
+
+def release_database(release: str | None = None) -> Path:
+    """The SQLite file pyjaspar bundles for ``release`` (default: the latest).
+
+    Raises:
+        ConfigError: a release pyjaspar does not have.
+    """
+    import pyjaspar
+
+    release = release or latest_release()
+    if release not in pyjaspar.jaspar_releases:
+        raise ConfigError(
+            f"unknown JASPAR release {release!r}; pyjaspar has {sorted(pyjaspar.jaspar_releases)}"
+        )
+    return Path(pyjaspar.__file__).parent / "data" / pyjaspar.jaspar_releases[release]
 
 
 @functools.lru_cache(maxsize=16)
@@ -138,10 +152,7 @@ def _load(
         cached = _read_cache(release, collection, tax_group)
         if cached is not None:
             return _select(cached, release, collection, tax_group, names)
-    if release not in pyjaspar.jaspar_releases:
-        raise ConfigError(
-            f"unknown JASPAR release {release!r}; pyjaspar has {sorted(pyjaspar.jaspar_releases)}"
-        )
+    release_database(release)  # an unknown release is a ConfigError
     db = pyjaspar.jaspardb(release=release)
     try:
         with warnings.catch_warnings():

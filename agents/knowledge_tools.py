@@ -239,26 +239,18 @@ class KnowledgeTools:
         from dnahlm.scoring import predict_labels
         from dnahlm.types import Prediction
 
-        m = self._model()
+        path = self._model_path()
         windows = _windows(len(seq), KIND_WIDTH.get(task.kind, 300))
         parts = [seq[a:b] for a, b in windows]
-        if task.name not in list_heads(m.path):
-            return self._result(
-                task, "instruct", predict_labels(m.model, m.tokenizer, task, parts), windows, 0
-            )
+        if task.name not in list_heads(path):  # the language model only when there is no head
+            m = self._model()
+            preds = predict_labels(m.model, m.tokenizer, task, parts)
+            return self._result(task, "instruct", preds, windows, 0)
         if task.name not in self._heads:
-            model, tokenizer, _ = load_classifier(m.path, task.name)
+            model, tokenizer, _ = load_classifier(path, task.name)
             self._heads[task.name] = (model, tokenizer)
         probs = classify_probs(*self._heads[task.name], parts)
-        preds = [
-            Prediction(
-                label=task.label_ids[int(row.argmax())],
-                label_name=task.label_names[int(row.argmax())],
-                probs={name: float(p) for name, p in zip(task.label_names, row, strict=True)},
-                method="classifier",
-            )
-            for row in probs
-        ]
+        preds = [Prediction.from_probs(task, row, "classifier") for row in probs]
         return self._result(task, "classifier", preds, windows, 0)
 
     @staticmethod

@@ -20,27 +20,16 @@ import functools
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from langchain_core.documents import Document
 
-from dnahlm.errors import ConfigError
+from .jaspar import latest_release, release_database
 
 __all__ = ["SOURCE_LABEL", "jaspar_references", "reference_retriever"]
 
 SOURCE_LABEL = "JASPAR profile annotations"
 """How answers name this source (as opposed to papers in the user's index)."""
-
-
-def _database(release: str) -> Path:
-    import pyjaspar
-
-    if release not in pyjaspar.jaspar_releases:
-        raise ConfigError(
-            f"unknown JASPAR release {release!r}; pyjaspar has {sorted(pyjaspar.jaspar_releases)}"
-        )
-    return Path(pyjaspar.__file__).parent / "data" / pyjaspar.jaspar_releases[release]
 
 
 def _latest_rows(
@@ -97,7 +86,7 @@ def _passage(name: str, motif_id: str, notes: dict[str, str], release: str) -> s
 def _references(
     release: str, collection: str | None, tax_group: str | None, names: tuple[str, ...] | None
 ) -> tuple[Document, ...]:
-    uri = f"file:{_database(release)}?mode=ro"
+    uri = f"file:{release_database(release)}?mode=ro"
     with sqlite3.connect(uri, uri=True) as conn:
         matrices = conn.execute("SELECT ID, BASE_ID, VERSION, NAME, COLLECTION FROM MATRIX").fetchall()
         rows = _latest_rows(conn, matrices, collection, tax_group)
@@ -159,10 +148,8 @@ def jaspar_references(
         LangChain documents; metadata holds ``pmid`` (when the profile has one), ``motif_id``, ``tf``,
         ``title`` and ``doc_id`` (``JASPAR:<matrix id>``, the citation when there is no PMID).
     """
-    import pyjaspar
-
     key = tuple(sorted(names)) if names else None
-    return list(_references(release or pyjaspar.JASPAR_LATEST_RELEASE, collection, tax_group, key))
+    return list(_references(release or latest_release(), collection, tax_group, key))
 
 
 @functools.lru_cache(maxsize=4)

@@ -109,16 +109,7 @@ def _classifier(ctx: EvalContext) -> list[Prediction]:
             for chunk in batches(ctx.test, 256, ctx.progress, "classifier")
         ]
     )
-    names, ids = ctx.task.label_names, ctx.task.label_ids
-    return [
-        Prediction(
-            label=ids[int(r.argmax())],
-            label_name=names[int(r.argmax())],
-            probs={n: float(p) for n, p in zip(names, r, strict=True)},
-            method="classifier",
-        )
-        for r in probs
-    ]
+    return [Prediction.from_probs(ctx.task, r, "classifier") for r in probs]
 
 
 register_method("instruct", _instruct)

@@ -25,6 +25,7 @@ from safetensors.torch import load_file
 
 from dnahlm.errors import ModelNotFoundError
 from dnahlm.model import HEADS_DIR, check_checkpoint_dir
+from dnahlm.runtime import GPT2Classifier, GPT2Config, read_weights, supports
 from dnahlm.scoring import fit_prompt, left_pad
 from dnahlm.settings import get_settings, resolve_device
 from dnahlm.tasks import Task
@@ -44,21 +45,13 @@ __all__ = [
 ]
 
 
-def base_weights(checkpoint: Path) -> dict[str, torch.Tensor]:
-    """Every tensor of the checkpoint's weight files, by name."""
-    weights: dict[str, torch.Tensor] = {}
-    for f in sorted(checkpoint.glob("model*.safetensors")):
-        weights.update(load_file(str(f)))
-    return weights
-
-
 def base_fingerprint(checkpoint: Path, weights: dict[str, torch.Tensor] | None = None) -> str:
     """A hash of the checkpoint's transformer weights rounded to fp16 (so an fp16 export keeps it).
 
     A head is only valid on the base weights it was trained on; ``head.json`` records this fingerprint.
     """
     h = hashlib.sha256()
-    for name, t in sorted((weights if weights is not None else base_weights(checkpoint)).items()):
+    for name, t in sorted((weights if weights is not None else read_weights(checkpoint)).items()):
         if name.startswith("transformer."):
             h.update(name.encode())
             h.update(t.to(torch.float16).contiguous().numpy().tobytes())
@@ -93,17 +86,16 @@ def build_classifier(
     ``runtime="transformers"`` gives a trainable ``GPT2ForSequenceClassification``; ``"torch"`` the
     inference-only :class:`dnahlm.runtime.GPT2Classifier`.
     """
-    weights = weights if weights is not None else base_weights(checkpoint)
+    weights = weights if weights is not None else read_weights(checkpoint)
     base = {k: v.float() for k, v in weights.items() if k.startswith("transformer.")}
     if runtime == "torch":
-        from dnahlm import runtime as plain
-
-        cfg = plain.GPT2Config.from_file(checkpoint / "config.json")
+        cfg = GPT2Config.from_file(checkpoint / "config.json")
         cfg.num_labels = len(task.labels)
-        return plain.GPT2Classifier.from_weights(cfg, base, head or {})
-    from transformers import GPT2Config, GPT2ForSequenceClassification
+        return GPT2Classifier.from_weights(cfg, base, head or {})
+    from transformers import GPT2Config as HFConfig
+    from transformers import GPT2ForSequenceClassification
 
-    cfg = GPT2Config.from_pretrained(str(checkpoint))
+    cfg = HFConfig.from_pretrained(str(checkpoint))
     cfg.num_labels = len(task.labels)
     cfg.id2label = {i: task.labels[lab] for i, lab in enumerate(task.label_ids)}
     cfg.label2id = {v: k for k, v in cfg.id2label.items()}
@@ -155,8 +147,6 @@ def load_classifier(
 
     Returns ``(model, tokenizer, task)``.
     """
-    from dnahlm import runtime as plain
-
     checkpoint = Path(checkpoint)
     check_checkpoint_dir(checkpoint)
     head_dir = checkpoint / HEADS_DIR / task_name
@@ -172,14 +162,14 @@ def load_classifier(
         labels={int(k): v for k, v in info["labels"].items()},
         instruction=info.get("instruction"),
     )
-    weights = base_weights(checkpoint)
+    weights = read_weights(checkpoint)
     if info.get("base_fingerprint") not in (None, base_fingerprint(checkpoint, weights)):
         raise ModelNotFoundError(
             f"{head_dir}: this head was trained on other base weights than {checkpoint}'s; "
             "retrain it (dnahlm train ... --stages classify)"
         )
     choice = runtime or get_settings().runtime
-    if choice == "torch" and not plain.supports(checkpoint / "config.json"):
+    if choice == "torch" and not supports(checkpoint / "config.json"):
         choice = "transformers"
     tokenizer = load_tokenizer(checkpoint, light=choice == "torch")
     head = load_file(str(head_dir / "head.safetensors"))

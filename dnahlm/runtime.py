@@ -33,6 +33,7 @@ __all__ = [
     "GPT2Config",
     "KVCache",
     "Output",
+    "read_weights",
     "supports",
 ]
 
@@ -196,7 +197,8 @@ class _Transformer(nn.Module):
         return x
 
 
-def _read_weights(folder: Path) -> dict[str, torch.Tensor]:
+def read_weights(folder: Path) -> dict[str, torch.Tensor]:
+    """Every tensor of a checkpoint folder's ``model.safetensors`` (or its shards), by name."""
     from safetensors.torch import load_file
 
     index = folder / "model.safetensors.index.json"
@@ -237,7 +239,7 @@ class GPT2LM(nn.Module):
     def from_pretrained(cls, folder: str | Path, *, dtype: torch.dtype = torch.float32) -> GPT2LM:
         folder = Path(folder)
         model = cls(GPT2Config.from_file(folder / "config.json"))
-        _load_transformer(model, _read_weights(folder), dtype)
+        _load_transformer(model, read_weights(folder), dtype)
         return model.to(dtype).eval()
 
     @property

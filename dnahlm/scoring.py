@@ -218,13 +218,4 @@ def predict_labels(
         format_prompt(task, s, examples[i] if examples is not None else ()) for i, s in enumerate(sequences)
     ]
     probs = softmax(score_candidates(model, tokenizer, prompts, task.label_names, batch_size=batch_size))
-    ids = task.label_ids
-    return [
-        Prediction(
-            label=ids[int(row.argmax())],
-            label_name=task.label_names[int(row.argmax())],
-            probs={name: float(p) for name, p in zip(task.label_names, row, strict=True)},
-            method=method,
-        )
-        for row in probs
-    ]
+    return [Prediction.from_probs(task, row, method) for row in probs]

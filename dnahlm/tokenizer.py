@@ -88,9 +88,10 @@ def load_tokenizer(path: str | Path, *, light: bool = False) -> PreTrainedTokeni
         raise ModelNotFoundError(
             f"{p}: no tokenizer found (need tokenizer.json, or vocab.json and merges.txt)"
         )
-    if light and _plain_fast(p):
-        return LightTokenizer.from_folder(p)
-    if _plain_fast(p):  # ours: skips AutoTokenizer's scan of every model family (about a second)
+    ours = _fast_config(p)
+    if light and ours is not None:
+        return LightTokenizer(Tokenizer.from_file(str(p / "tokenizer.json")), ours)
+    if ours is not None:  # skips AutoTokenizer's scan of every model family (about a second)
         from transformers import PreTrainedTokenizerFast
 
         tok = PreTrainedTokenizerFast.from_pretrained(
@@ -117,16 +118,19 @@ def load_tokenizer(path: str | Path, *, light: bool = False) -> PreTrainedTokeni
     return tok
 
 
-def _plain_fast(folder: Path) -> bool:
-    """A ``tokenizer.json`` whose config names the generic fast tokenizer (what :func:`wrap_tokenizer` saves)."""
+def _fast_config(folder: Path) -> dict[str, Any] | None:
+    """The tokenizer config of a folder in our format (``tokenizer.json`` and a config naming the generic
+    fast tokenizer, as :func:`wrap_tokenizer` saves); None for any other folder."""
     config = folder / "tokenizer_config.json"
     if not (folder / "tokenizer.json").is_file() or not config.is_file():
-        return False
+        return None
     try:
-        name = json.loads(config.read_text(encoding="utf-8")).get("tokenizer_class")
+        data = json.loads(config.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return name in ("TokenizersBackend", "PreTrainedTokenizerFast")
+        return None
+    if data.get("tokenizer_class") not in ("TokenizersBackend", "PreTrainedTokenizerFast"):
+        return None
+    return data
 
 
 class LightTokenizer:

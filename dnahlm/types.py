@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from dnahlm.tasks import Task
 
 
 class Evidence(BaseModel):
@@ -27,6 +33,21 @@ class Prediction(BaseModel):
     text: str | None = Field(
         default=None, description="Generated answer text, where the method produced one."
     )
+
+    @classmethod
+    def from_probs(
+        cls, task: Task, row: Sequence[float], method: str, evidence: Sequence[Evidence] = ()
+    ) -> Prediction:
+        """The prediction for one row of class probabilities in ``task.label_ids`` order (argmax wins)."""
+        probs = [float(p) for p in row]
+        best = max(range(len(probs)), key=probs.__getitem__)
+        return cls(
+            label=task.label_ids[best],
+            label_name=task.label_names[best],
+            probs=dict(zip(task.label_names, probs, strict=True)),
+            method=method,
+            evidence=list(evidence),
+        )
 
 
 class Answer(BaseModel):

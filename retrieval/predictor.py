@@ -372,8 +372,6 @@ class FewShotPredictor:
         return [self._prediction(row, n, method) for row, n in zip(probs[method], neighbours, strict=True)]
 
     def _prediction(self, row: np.ndarray, neighbours: Sequence[Neighbour], method: str) -> Prediction:
-        best = int(np.argmax(row))
-        names = self.task.label_names
         evidence = [
             Evidence(
                 id=n.example.id,
@@ -385,13 +383,7 @@ class FewShotPredictor:
             )
             for n in neighbours[: self.config.evidence]
         ]
-        return Prediction(
-            label=self.task.label_ids[best],
-            label_name=names[best],
-            probs={name: float(p) for name, p in zip(names, row, strict=True)},
-            method=method,
-            evidence=evidence,
-        )
+        return Prediction.from_probs(self.task, row, method, evidence)
 
 
 def _stratified_sample(examples: Sequence[Example], n: int, seed: int) -> np.ndarray:
