@@ -10,7 +10,9 @@ so an index is always queried with the embedder it was built with.
 
 :class:`KmerEmbeddings` turns a DNA sequence into its k-mer frequency vector (optionally over canonical
 k-mers, so a sequence and its reverse complement embed the same), L2-normalised, so the inner product
-of two vectors is their cosine similarity. It is fully vectorised: a batch of sequences is joined into
+of two vectors is their cosine similarity. With ``bins > 1`` each sequence is cut into that many equal
+stretches and k-mers are counted per stretch: a position-aware vector (dimension ``bins`` times larger),
+which is what a supervised probe needs for sites at fixed offsets (splice junctions, core promoters). It is fully vectorised: a batch of sequences is joined into
 one code array, every k-mer code is computed with k shifted adds, and one ``bincount`` per batch counts
 them per sequence. Letters other than A, C, G, T (N, IUPAC codes, text) start no k-mer.
 """
@@ -53,6 +55,9 @@ class KmerEmbeddings(BaseModel, Embeddings):
 
     k: int = Field(default=4, ge=1, le=12, description="k-mer length.")
     canonical: bool = Field(default=False, description="Count a k-mer and its reverse complement as one.")
+    bins: int = Field(
+        default=1, ge=1, le=64, description="Equal stretches of each sequence counted separately (position)."
+    )
     batch_size: int = Field(default=8192, ge=1, description="Sequences counted per bincount.")
 
     @cached_property
@@ -72,6 +77,10 @@ class KmerEmbeddings(BaseModel, Embeddings):
 
     @property
     def dimension(self) -> int:
+        return self.bins * self._per_bin
+
+    @cached_property
+    def _per_bin(self) -> int:
         return int(self._columns.max()) + 1
 
     def embed_array(self, sequences: Sequence[str]) -> np.ndarray:
@@ -99,8 +108,14 @@ class KmerEmbeddings(BaseModel, Embeddings):
             ok &= valid[j : j + n]
         lengths = np.fromiter((len(s) + 1 for s in batch), dtype=np.int64, count=len(batch))
         row = np.repeat(np.arange(len(batch)), lengths)[:n]
-        cols = self._columns[kmer[ok]]
-        flat = row[ok] * self.dimension + cols
+        cols = self._columns[kmer]
+        if self.bins > 1:  # the stretch a k-mer starts in: its offset scaled by the sequence's k-mer count
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            offset = np.arange(n) - starts[row]
+            per_row = np.maximum(lengths - k, 1)  # k-mer start positions in each sequence
+            stretch = np.minimum(offset * self.bins // per_row[row], self.bins - 1)
+            cols = stretch * self._per_bin + cols
+        flat = row[ok] * self.dimension + cols[ok]
         counts = np.bincount(flat, minlength=len(batch) * self.dimension)
         return counts.reshape(len(batch), self.dimension).astype(np.float32)
 
@@ -280,6 +295,8 @@ def embedder_spec(embedder: Embeddings) -> dict[str, Any]:
     for name, cls in EMBEDDERS.items():
         if type(embedder) is cls:
             params = embedder.model_dump(exclude={"batch_size"})
+            if isinstance(embedder, KmerEmbeddings) and embedder.bins == 1:
+                del params["bins"]  # the spec indexes built before ``bins`` existed keep, so they still match
             if isinstance(embedder, DNAHLMEmbeddings):  # vectors depend on the weights, not just the path
                 params["weights"] = _weights_id(Path(embedder.loaded.path))
             return {"name": name, "params": params}

@@ -7,13 +7,16 @@ Methods (fixed spellings, see :data:`dnahlm.evaluate.METHOD_NAMES`):
 - ``few-shot``: label likelihood with the most similar pool examples in the prompt, balanced across labels
   and fitted into the context with the real tokenizer;
 - ``fused``: multinomial logistic regression on the log-probabilities of the methods above, of a linear
-  probe on the pool's k-mer vectors (:class:`.pool.LinearProbe`), and of the task's classification head
+  probe on the pool's position-aware k-mer vectors (:func:`.pool.probe_features`; its L2 strength chosen by
+  cross-validation on the pool), and of the task's classification head
   when the checkpoint has one with the same labels. It is fitted on a calibration split of the pool only:
   the probe is trained on the rest of the pool, and for the calibration rows kNN and few-shot see the pool
   without the row itself, so the fit sees out-of-sample scores. It needs nothing but the labelled pool, so
-  it works for a task the model has never been tuned on. (For a task the checkpoint *was* tuned on, the
-  pool is usually its tuning data, so the ``instruct`` and head scores of calibration rows are in-sample
-  and the fit trusts them somewhat more than it should.)
+  it works for a task the model has never been tuned on. For a task the checkpoint *was* tuned on, the
+  pool is often its tuning data, and the model scores its own tuning rows better than new ones; so when the
+  checkpoint records the rows it was tuned on (:mod:`dnahlm.tuned`) and the pool has at least
+  :data:`MIN_UNTUNED_PER_LABEL` other rows of each label, the calibration rows are drawn from those.
+  :attr:`FewShotPredictor.calibrated_on` says which happened.
 """
 
 from __future__ import annotations
@@ -34,13 +37,15 @@ from dnahlm.sequences import normalize
 from dnahlm.tasks import Example, Task
 from dnahlm.types import Evidence, Prediction
 
-from .pool import ExamplePool, LinearModel, LinearProbe, Neighbour, knn_probs
+from .pool import ExamplePool, LinearModel, LinearProbe, Neighbour, knn_probs, probe_features
 from .prompting import fit_shots
 
 METHODS = ("instruct", "knn", "few-shot", "fused")
-FIT_FORMAT = 1
+FIT_FORMAT = 2
 """Version of the cached ``fused`` fit files."""
 MIN_PROBE_POOL = 40
+MIN_UNTUNED_PER_LABEL = 20
+"""Rows of every label the checkpoint was not tuned on that a pool needs for ``fused`` to calibrate on them."""
 """Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
 
 
@@ -106,8 +111,12 @@ class FewShotPredictor:
         self._fusion: LinearModel | None = None
         self._inputs: list[str] = []  # component names the fusion was fitted on, in column order
         self._probe: LinearProbe | None = None
+        self._probe_x: np.ndarray | None = None  # probe features of the pool, computed when fitting
         self._excluding = False  # set while fitting: queries are pool rows, so they must not see themselves
+        self._rows: np.ndarray | None = None  # while fitting: the pool rows being scored
         self._head: Any = False  # False: not looked up yet; None: the checkpoint has no head for this task
+        self.calibrated_on: str | None = None
+        """After :meth:`fit`: ``"untuned rows"`` (pool rows the checkpoint was not tuned on) or ``"pool"``."""
 
     @property
     def model(self) -> Any:
@@ -209,11 +218,21 @@ class FewShotPredictor:
             "few-shot": self.few_shot_probs(sequences, vectors, neighbours),
         }
         if self._probe is not None:
-            out["probe"] = self._probe.predict_proba(vectors)
+            x = self._probe_x[self._rows] if self._rows is not None else probe_features(sequences)
+            out["probe"] = self._probe.predict_proba(x)
         head = self.head_probs(sequences)
         if head is not None:
             out["head"] = head
         return out
+
+    def untuned_rows(self) -> np.ndarray | None:
+        """Pool rows that neither the checkpoint nor this task's head was tuned on (:mod:`dnahlm.tuned`);
+        None when the checkpoint keeps no record of its tuning rows."""
+        from dnahlm.tuned import read_tuned_rows, untuned
+
+        path = Path(self.model.path)
+        records = [read_tuned_rows(path), read_tuned_rows(path / "heads" / self.task.name)]
+        return untuned([e.sequence for e in self.pool.examples], *records)
 
     @staticmethod
     def _features(components: dict[str, np.ndarray]) -> np.ndarray:
@@ -228,8 +247,8 @@ class FewShotPredictor:
         """Fit ``fused`` on a stratified calibration split of the pool, with out-of-sample inputs.
 
         The calibration split is ``config.calibration`` rows, at most half the pool; the linear probe is
-        trained on the other rows for the fit (left out when fewer than :data:`MIN_PROBE_POOL` remain), then
-        refitted on the whole pool for queries. With ``config.cache_dir`` a matching earlier fit is read
+        trained on the other rows for the fit (left out when fewer than :data:`MIN_PROBE_POOL` remain), its
+        L2 strength chosen by cross-validation on those rows, then refitted on the whole pool for queries. With ``config.cache_dir`` a matching earlier fit is read
         back instead (JSON), and a new one is saved there.
         """
         cached = self._cache_path()
@@ -237,7 +256,13 @@ class FewShotPredictor:
             return self
         pool = self.pool.examples
         n_cal = min(self.config.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
-        cal_idx = _stratified_sample(pool, n_cal, self.config.seed)
+        candidates, self.calibrated_on = np.arange(len(pool)), "pool"
+        fresh = self.untuned_rows()
+        if fresh is not None and len(fresh) < len(pool):
+            per_label = np.bincount(self.pool.labels[fresh], minlength=self.pool.labels.max() + 1)
+            if all(per_label[label] >= MIN_UNTUNED_PER_LABEL for label in set(self.pool.labels.tolist())):
+                candidates, self.calibrated_on = fresh, "untuned rows"
+        cal_idx = candidates[_stratified_sample([pool[i] for i in candidates], n_cal, self.config.seed)]
         y = self.pool.labels[cal_idx]
         if len(set(y.tolist())) < 2:
             raise ConfigError(
@@ -246,23 +271,25 @@ class FewShotPredictor:
         rest = np.setdiff1d(np.arange(len(pool)), cal_idx)
         self._probe = None
         if len(rest) >= MIN_PROBE_POOL and len(set(self.pool.labels[rest].tolist())) >= 2:
-            self._probe = LinearProbe(self.task, seed=self.config.seed).fit(
-                self.pool.vectors[rest], self.pool.labels[rest]
+            self._probe_x = probe_features([e.sequence for e in pool])
+            self._probe = LinearProbe(self.task, c=None, seed=self.config.seed).fit(
+                self._probe_x[rest], self.pool.labels[rest]
             )
         seqs = [pool[i].sequence for i in cal_idx]
         vecs = self.pool.vectors[cal_idx]
-        self._excluding = True
+        self._excluding, self._rows = True, cal_idx
         try:
             parts = self.components(seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True))
         finally:
-            self._excluding = False
+            self._excluding, self._rows = False, None
         self._inputs = list(parts)
         self._fusion = LinearModel.fit(self._features(parts), y, c=1.0, seed=self.config.seed)
         if self._probe is not None:  # as in stacking: the combination was fitted on out-of-sample probe
-            # scores; at query time the probe may learn from the whole pool
-            self._probe = LinearProbe(self.task, seed=self.config.seed).fit(
-                self.pool.vectors, self.pool.labels
+            # scores; at query time the probe may learn from the whole pool (with the strength chosen above)
+            self._probe = LinearProbe(self.task, c=self._probe.c, seed=self.config.seed).fit(
+                self._probe_x, self.pool.labels
             )
+        self._probe_x = None
         if cached is not None:
             self._save_fit(cached)
         return self
@@ -289,6 +316,9 @@ class FewShotPredictor:
         weights = sorted(Path(self.model.path).glob("*.safetensors"))
         head = Path(self.model.path) / "heads" / self.task.name
         weights += sorted(head.glob("*.safetensors")) if head.is_dir() else []
+        weights += [
+            f for f in (Path(self.model.path) / "tuned_rows.json", head / "tuned_rows.json") if f.is_file()
+        ]
         key = {
             "format": FIT_FORMAT,
             "task": [self.task.name, self.task.kind, sorted(self.task.labels.items()), self.task.instruction],
@@ -312,6 +342,8 @@ class FewShotPredictor:
                 "inputs": self._inputs,
                 "fusion": self._fusion.to_json(),
                 "probe": None if self._probe is None else self._probe.model.to_json(),
+                "probe_c": None if self._probe is None else self._probe.c,
+                "calibrated_on": self.calibrated_on,
             },
         )
 
@@ -326,7 +358,12 @@ class FewShotPredictor:
         except (OSError, ValueError, KeyError, TypeError):
             return False
         self._fusion, self._inputs = fusion, list(data["inputs"])
-        self._probe = None if probe is None else LinearProbe(self.task, seed=self.config.seed, model=probe)
+        self.calibrated_on = data.get("calibrated_on")
+        self._probe = (
+            None
+            if probe is None
+            else LinearProbe(self.task, c=data.get("probe_c"), seed=self.config.seed, model=probe)
+        )
         return True
 
     # --------------------------------------------------------------------------------- API

@@ -5,8 +5,11 @@
 
 For each task the pool is ``<splits>/<task>/train.csv`` and the scored rows ``<splits>/<task>/val.csv``
 (never tuned on). Methods: ``instruct``, ``knn``, ``few-shot``, ``fused`` (one FewShotPredictor, inputs
-computed once and shared), ``classifier`` (the checkpoint's head, where it has one) and ``kmer-lr``
-(standardised logistic regression on canonical 5-mer profiles of the whole pool: the simple baseline).
+computed once and shared), ``classifier`` (the checkpoint's head, where it has one), ``kmer-lr``
+(standardised logistic regression on canonical 5-mer profiles of the whole pool, its L2 strength chosen by
+cross-validation on the pool: the simple baseline) and ``probe`` (``fused``'s own position-aware k-mer probe
+alone, so the table shows what the model's scores add to it). ``fused - kmer-lr`` and ``fused - probe`` are
+paired bootstrap 95% intervals of the MCC difference over the validation rows (2,000 resamples).
 ``instruct (pool rows)`` scores instruct on 300 pool rows: for a task the model was tuned on, those rows
 are its tuning data, so the gap to the validation figure shows how in-sample ``fused``'s calibration is.
 Results are saved after each task (atomic JSON) and a re-run skips finished tasks. Prints a markdown table.
@@ -23,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from dnahlm.files import write_json_atomic
-from dnahlm.metrics import classification_report
-from dnahlm.retrieval.pool import LinearProbe
+from dnahlm.metrics import classification_report, mcc_from_confusion
+from dnahlm.retrieval.pool import LinearProbe, probe_features
 from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
 from dnahlm.tasks import get_task, read_pool
 
@@ -33,6 +36,26 @@ def score(task, y, probs) -> dict:
     pred = [task.label_ids[int(i)] for i in np.asarray(probs).argmax(1)]
     rep = classification_report(y, pred, task.labels)
     return {k: rep[k] for k in ("n", "accuracy", "macro_f1", "mcc")}
+
+
+def mcc(y: np.ndarray, pred: np.ndarray) -> float:
+    """Multi-class MCC of label arrays (a confusion matrix by bincount, for the bootstrap's speed)."""
+    labels = np.unique(np.concatenate([y, pred]))
+    k = len(labels)
+    cells = np.searchsorted(labels, y) * k + np.searchsorted(labels, pred)
+    return mcc_from_confusion(np.bincount(cells, minlength=k * k).reshape(k, k))
+
+
+def paired_bootstrap(y, a, b, n: int = 2000, seed: int = 0) -> dict:
+    """MCC(a) - MCC(b) on the rows and its 95% interval over paired bootstrap resamples of the rows."""
+    y, a, b = (np.asarray(v) for v in (y, a, b))
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n):
+        i = rng.integers(0, len(y), len(y))
+        diffs.append(mcc(y[i], a[i]) - mcc(y[i], b[i]))
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return {"diff": round(mcc(y, a) - mcc(y, b), 4), "ci95": [round(float(lo), 4), round(float(hi), 4)]}
 
 
 def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
@@ -49,12 +72,20 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
         for m, p in probs.items():
             parts.setdefault(m, []).append(p)
     predict_s = time.perf_counter() - t0
-    out = {m: score(task, y, np.concatenate(p)) for m, p in parts.items()}
+    probs = {m: np.concatenate(p) for m, p in parts.items()}
     head = predictor.head_probs(seqs)
     if head is not None:
-        out["classifier"] = score(task, y, head)
-    probe = LinearProbe(task).fit(predictor.pool.vectors, predictor.pool.labels)
-    out["kmer-lr"] = score(task, y, probe.predict_proba(predictor.pool.embed(seqs)))
+        probs["classifier"] = head
+    baseline = LinearProbe(task, c=None).fit(predictor.pool.vectors, predictor.pool.labels)
+    probs["kmer-lr"] = baseline.predict_proba(predictor.pool.embed(seqs))
+    if predictor._probe is not None:
+        probs["probe"] = predictor._probe.predict_proba(probe_features(seqs))
+    out = {m: score(task, y, p) for m, p in probs.items()}
+    label_of = np.array(task.label_ids)
+    pred = {m: label_of[p.argmax(1)] for m, p in probs.items()}
+    for other in ("kmer-lr", "probe"):
+        if other in pred:
+            out[f"fused - {other}"] = paired_bootstrap(y, pred["fused"], pred[other])
     sample = random.Random(1).sample(pool, min(300, len(pool)))
     out["instruct (pool rows)"] = score(
         task, [e.label for e in sample], predictor.instruct_probs([e.sequence for e in sample])
@@ -65,12 +96,15 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
         "fit_seconds": round(fit_s, 1),
         "predict_seconds": round(predict_s, 1),
         "fused_inputs": predictor.fused_inputs,
+        "calibrated_on": predictor.calibrated_on,
+        "kmer_lr_c": baseline.c,
+        "probe_c": None if predictor._probe is None else predictor._probe.c,
     }
     return out
 
 
 def table(report: dict) -> str:
-    order = ["instruct", "classifier", "knn", "few-shot", "kmer-lr", "fused", "instruct (pool rows)"]
+    order = ["instruct", "classifier", "knn", "few-shot", "kmer-lr", "probe", "fused", "instruct (pool rows)"]
     lines = [
         "| task | pool | val n | method | accuracy | macro-F1 | MCC |",
         "|---|---:|---:|---|---:|---:|---:|",
@@ -83,6 +117,13 @@ def table(report: dict) -> str:
                     f"| {name} | {res['_meta']['pool']:,} | {r['n']} | {m} | {r['accuracy']:.3f} | "
                     f"{r['macro_f1']:.3f} | {r['mcc']:.3f} |"
                 )
+    lines += ["", "| task | fused - kmer-lr (MCC, 95% CI) | fused - probe (MCC, 95% CI) |", "|---|---:|---:|"]
+    for name, res in report.items():
+        cells = []
+        for key in ("fused - kmer-lr", "fused - probe"):
+            d = res.get(key)
+            cells.append(f"{d['diff']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]" if d else "-")
+        lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 

@@ -57,6 +57,24 @@ def test_canonical_kmers_make_reverse_complements_equal():
     assert not np.allclose(plain[0], plain[1])
 
 
+def test_bins_count_kmers_per_stretch_of_the_sequence():
+    emb = KmerEmbeddings(k=2, bins=3)
+    assert emb.dimension == 3 * 16
+    v = emb._counts(["AACCGGT"]).reshape(3, 16)  # 2-mers AA AC | CC CG | GG GT
+    index = {a + b: 4 * "ACGT".index(a) + "ACGT".index(b) for a in "ACGT" for b in "ACGT"}
+    for stretch, kmers in enumerate([("AA", "AC"), ("CC", "CG"), ("GG", "GT")]):
+        assert sorted(np.flatnonzero(v[stretch])) == sorted(index[m] for m in kmers)
+    rng = random.Random(1)
+    seqs = ["".join(rng.choice("ACGT") for _ in range(rng.randint(5, 90))) for _ in range(20)]
+    binned = KmerEmbeddings(k=3, bins=4).embed_array(seqs)
+    summed = binned.reshape(20, 4, 64).sum(1)  # the stretches add up to the whole profile
+    plain = KmerEmbeddings(k=3).embed_array(seqs)
+    summed /= np.linalg.norm(summed, axis=1, keepdims=True)
+    np.testing.assert_allclose(summed, plain, atol=1e-6)
+    first, last = KmerEmbeddings(k=1, bins=2).embed_array(["AAAACCCC", "CCCCAAAA"])
+    assert first[0] > 0 and first[4] == 0 and last[0] == 0 and last[4] > 0  # A first vs A last
+
+
 def test_text_and_lower_case_do_not_break_it():
     emb = KmerEmbeddings(k=3)
     v = emb.embed_array(["foo", "acgtacgt", "ACGTACGT", ""])

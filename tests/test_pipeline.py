@@ -74,6 +74,8 @@ def test_train_runs_every_stage_and_exports(data_dir, tmp_path, capsys):
     assert meta["steps"] == 12 and meta["val_ppl_dna"] > 1 and meta["val_ppl_english"] > 1
     assert main([*argv, "--export", str(export)]) == 0  # the remaining stages; finished ones are skipped
     assert list_heads(export) == ["gc_a", "gc_b"]
+    assert (export / "tuned_rows.json").is_file()  # which rows tuning drew travels with the weights
+    assert all((export / "heads" / h / "tuned_rows.json").is_file() for h in ("gc_a", "gc_b"))
     exported = load_model(export)
     assert exported.model.dtype.is_floating_point and "sft" in exported.meta
     assert set(exported.meta["validation"]) == {

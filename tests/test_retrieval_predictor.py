@@ -10,8 +10,8 @@ import pytest
 
 from dnahlm.errors import ConfigError, InvalidSequenceError, UserInputError
 from dnahlm.metrics import classification_report
-from dnahlm.retrieval.pool import ExamplePool, LinearProbe, knn_probs
-from dnahlm.retrieval.predictor import FewShotPredictor, PredictorConfig
+from dnahlm.retrieval.pool import C_GRID, ExamplePool, LinearProbe, choose_c, knn_probs, probe_features
+from dnahlm.retrieval.predictor import FIT_FORMAT, FewShotPredictor, PredictorConfig
 from dnahlm.retrieval.prompting import centre, fit_shots
 from dnahlm.tasks import Example, Task, get_task
 from tests.conftest import SHARED_DATA, motif_examples, needs_shared_data
@@ -122,7 +122,8 @@ def test_fused_fits_are_cached_as_json_and_keyed_by_the_pool(
     assert len(list((tmp_path / "fits").glob("fused-*.json"))) == 2  # another pool, another fit
     files[0].write_text("{not json")
     FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()  # unreadable: refitted
-    assert json.loads(files[0].read_text())["format"] == 1
+    data = json.loads(files[0].read_text())
+    assert data["format"] == FIT_FORMAT and data["probe_c"] in C_GRID  # the probe's strength is kept
 
 
 def test_a_small_pool_is_calibrated_on_all_rows_without_the_probe(motif_task, tiny_loaded):
@@ -155,6 +156,44 @@ def test_linear_probe_learns_kmer_profiles(motif_task, pool, test_rows):
     probs = probe.predict_proba(p.embed([e.sequence for e in test_rows]))
     assert probs.shape == (40, 2)
     assert np.mean(probs.argmax(1) == np.array([e.label for e in test_rows])) >= 0.9
+
+
+def placed_motif(n: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """300 bp random sequences with TATAAAAG at offset 30 (label 1) or at offset 240 (label 0): the same
+    k-mers either way, only the place differs."""
+    rng = np.random.default_rng(seed)
+    seqs, labels = [], rng.integers(0, 2, n)
+    for label in labels:
+        s = list(rng.choice(list("ACGT"), 300))
+        at = 30 if label == 1 else 240
+        s[at : at + 8] = "TATAAAAG"
+        seqs.append("".join(s))
+    return seqs, labels
+
+
+def test_the_probe_sees_where_a_motif_sits(motif_task):
+    seqs, y = placed_motif(400, 1)
+    test, y_test = placed_motif(200, 2)
+    probe = LinearProbe(motif_task, c=None).fit(probe_features(seqs), y)
+    assert probe_features(test).shape == (200, 1024 + 12 * 64)
+    assert np.mean(probe.predict_proba(probe_features(test)).argmax(1) == y_test) >= 0.9
+    pool = ExamplePool(
+        motif_task,
+        [Example(str(i), q, int(v), "motif") for i, (q, v) in enumerate(zip(seqs, y, strict=True))],
+    )
+    profile = LinearProbe(motif_task).fit(pool.vectors, pool.labels)  # position-free k-mer profile
+    assert np.mean(profile.predict_proba(pool.embed(test)).argmax(1) == y_test) < 0.7
+
+
+def test_the_probe_strength_is_chosen_by_cross_validation():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 120)
+    signal = (y * 2.0 - 1.0)[:, None] + rng.normal(0, 1.0, (120, 1))
+    noisy = np.hstack([signal, rng.normal(0, 1, (120, 400))])  # one useful column among 400 of noise
+    assert choose_c(noisy, y) <= 0.01  # strong regularisation wins
+    clean = np.hstack([signal * 3, rng.normal(0, 1, (120, 2))])
+    assert choose_c(clean, y) >= 0.1  # little to fear from overfitting: weak regularisation wins
+    assert choose_c(noisy[:4], np.array([0, 1, 1, 1])) == 1.0  # too few rows of a label to cross-validate
 
 
 def test_few_shot_prompts_fit_the_context_and_keep_the_query_centre(motif_task, sft_loaded):

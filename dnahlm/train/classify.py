@@ -42,6 +42,7 @@ from dnahlm.settings import resolve_device
 from dnahlm.tasks import Example, Task
 from dnahlm.tokenizer import load_tokenizer
 from dnahlm.train.common import RunLog, autocast_for, make_optimizer, optimizer_step, set_lr
+from dnahlm.tuned import write_tuned_rows
 
 
 @dataclass
@@ -84,16 +85,12 @@ def train_classifier(
     model.to(device).train()
     optimizer = make_optimizer(model, cfg.lr, cfg.weight_decay, (0.9, 0.99))
     col = {lab: i for i, lab in enumerate(task.label_ids)}
-    by_label: dict[int, list[Example]] = {}
-    for ex in train:
-        by_label.setdefault(ex.label, []).append(ex)
-    groups = [by_label[k] for k in sorted(by_label)]
+    groups = label_groups(train)
     log = RunLog(checkpoint.parent / f"{checkpoint.name}.heads.log.jsonl", echo=echo)
     t0 = time.time()
     step = 0
     while step < cfg.max_steps:
-        rng = random.Random(f"{cfg.seed}:{task.name}:{step}")
-        batch = [rng.choice(rng.choice(groups)) for _ in range(cfg.batch_size)]  # class-balanced
+        batch = draw(cfg, task, groups, step)
         set_lr(optimizer, step, cfg)
         rows = encode_sequences(tokenizer, [e.sequence for e in batch], model.config.n_positions)
         ids, mask, pos = (t.to(device) for t in left_pad(rows, head_pad_id(tokenizer)))
@@ -121,6 +118,7 @@ def train_classifier(
         checkpoint,
         task,
         sorted(trainable),
+        [e.sequence for i in range(step) for e in draw(cfg, task, groups, i)],  # replayed: dnahlm.tuned
         {
             "base_fingerprint": base_fingerprint(checkpoint),
             "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
@@ -132,11 +130,27 @@ def train_classifier(
     return metrics
 
 
-def save_head(model, checkpoint: Path, task: Task, names: list[str], info: dict) -> Path:
-    """Write the fine-tuned tensors and their config atomically to ``checkpoint/heads/<task>``."""
+def label_groups(train: list[Example]) -> list[list[Example]]:
+    """The training examples grouped by label, labels in order (what :func:`draw` samples from)."""
+    by_label: dict[int, list[Example]] = {}
+    for ex in train:
+        by_label.setdefault(ex.label, []).append(ex)
+    return [by_label[k] for k in sorted(by_label)]
+
+
+def draw(cfg: ClassifyConfig, task: Task, groups: list[list[Example]], step: int) -> list[Example]:
+    """The class-balanced batch of ``step`` (seeded by step, so a finished run can replay what it drew)."""
+    rng = random.Random(f"{cfg.seed}:{task.name}:{step}")
+    return [rng.choice(rng.choice(groups)) for _ in range(cfg.batch_size)]
+
+
+def save_head(model, checkpoint: Path, task: Task, names: list[str], drawn: list[str], info: dict) -> Path:
+    """Write the fine-tuned tensors, their config and the rows drawn (``drawn``, sequences) atomically to
+    ``checkpoint/heads/<task>``."""
     state = model.state_dict()
 
     def write(tmp: Path) -> None:
+        write_tuned_rows(tmp, drawn)
         model.config.to_json_file(str(tmp / "config.json"))
         save_file({n: state[n].detach().cpu().contiguous() for n in names}, str(tmp / "head.safetensors"))
         write_json_atomic(

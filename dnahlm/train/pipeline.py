@@ -213,6 +213,7 @@ def export(out: Path, dest: Path) -> Path:
     import torch
 
     from dnahlm.model import load_model, save_checkpoint
+    from dnahlm.tuned import FILE as TUNED_FILE
 
     final = out / "sft"
     m = load_model(final, device="cpu", runtime="transformers")
@@ -227,7 +228,12 @@ def export(out: Path, dest: Path) -> Path:
         meta["pretraining_data"] = {
             k: v for k, v in json.loads(data_meta.read_text()).items() if k != "config"
         }
-    save_checkpoint(m.model, m.tokenizer, dest, meta, dtype=torch.float16)
+
+    def copy_record(folder: Path) -> None:  # which rows instruction tuning drew (dnahlm.tuned)
+        if (final / TUNED_FILE).is_file():
+            shutil.copyfile(final / TUNED_FILE, folder / TUNED_FILE)
+
+    save_checkpoint(m.model, m.tokenizer, dest, meta, dtype=torch.float16, extra=copy_record)
     if (final / "heads").is_dir():
         from safetensors.torch import load_file, save_file
 

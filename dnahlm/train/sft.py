@@ -35,6 +35,7 @@ from dnahlm.train.common import (
     optimizer_step,
     set_lr,
 )
+from dnahlm.tuned import write_tuned_rows
 
 IGNORE = -100
 
@@ -214,6 +215,11 @@ def sft(config: SFTConfig, tasks: list[TaskData], *, echo: bool = True) -> Path:
     }
     plain.eval()
     if dist.is_main:
-        save_checkpoint(plain, tokenizer, cfg.out_dir, {**loaded.meta, **info})
+        # the rows drawn, replayed from the seeded sampler: what fused must not calibrate on (dnahlm.tuned)
+        drawn = (ex.sequence for i in range(step * cfg.grad_accum) for _, ex in sampler.batch(i, batch))
+        save_checkpoint(
+            plain, tokenizer, cfg.out_dir, {**loaded.meta, **info},
+            extra=lambda folder: write_tuned_rows(folder, drawn),
+        )  # fmt: skip
     dist.wait()
     return Path(cfg.out_dir)
