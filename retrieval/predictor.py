@@ -44,9 +44,9 @@ METHODS = ("instruct", "knn", "few-shot", "fused")
 FIT_FORMAT = 2
 """Version of the cached ``fused`` fit files."""
 MIN_PROBE_POOL = 40
+"""Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
 MIN_UNTUNED_PER_LABEL = 20
 """Rows of every label the checkpoint was not tuned on that a pool needs for ``fused`` to calibrate on them."""
-"""Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
 
 
 @dataclass
@@ -248,8 +248,9 @@ class FewShotPredictor:
 
         The calibration split is ``config.calibration`` rows, at most half the pool; the linear probe is
         trained on the other rows for the fit (left out when fewer than :data:`MIN_PROBE_POOL` remain), its
-        L2 strength chosen by cross-validation on those rows, then refitted on the whole pool for queries. With ``config.cache_dir`` a matching earlier fit is read
-        back instead (JSON), and a new one is saved there.
+        L2 strength chosen by cross-validation on those rows, then refitted on the whole pool for queries.
+        With ``config.cache_dir`` a matching earlier fit is read back instead (JSON), and a new one is saved
+        there.
         """
         cached = self._cache_path()
         if cached is not None and self._load_fit(cached):

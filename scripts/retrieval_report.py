@@ -13,6 +13,11 @@ paired bootstrap 95% intervals of the MCC difference over the validation rows (2
 ``instruct (pool rows)`` scores instruct on 300 pool rows: for a task the model was tuned on, those rows
 are its tuning data, so the gap to the validation figure shows how in-sample ``fused``'s calibration is.
 Results are saved after each task (atomic JSON) and a re-run skips finished tasks. Prints a markdown table.
+
+``--extra-untuned N`` scores more rows, for tighter intervals: N pool rows that neither the checkpoint nor
+the task's head was tuned on (``tuned_rows.json``, :mod:`dnahlm.tuned`; stratified, seeded) are taken out
+of the pool and scored together with the validation rows. Tasks with fewer than N such rows keep the
+validation rows alone. Write these runs to their own ``--out`` file: their pools are smaller.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from dnahlm.metrics import classification_report, mcc_from_confusion
 from dnahlm.retrieval.pool import LinearProbe, probe_features
 from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
 from dnahlm.tasks import get_task, read_pool
+from dnahlm.tuned import read_tuned_rows, untuned
 
 
 def score(task, y, probs) -> dict:
@@ -103,6 +109,23 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
     return out
 
 
+def take_untuned(pool: list, model: Path, task_name: str, n: int, seed: int = 1) -> tuple[list, list]:
+    """``(pool without them, n rows)``: n pool rows the checkpoint and the task's head were not tuned on,
+    the same share of each label as among all such rows; ``(pool, [])`` when there are fewer than n."""
+    records = [read_tuned_rows(model), read_tuned_rows(model / "heads" / task_name)]
+    fresh = untuned([e.sequence for e in pool], *records)
+    if fresh is None or len(fresh) < n:
+        return pool, []
+    rng = random.Random(seed)
+    by_label: dict[int, list[int]] = {}
+    for i in fresh.tolist():
+        by_label.setdefault(pool[i].label, []).append(i)
+    chosen: set[int] = set()
+    for rows in by_label.values():
+        chosen.update(rng.sample(rows, min(len(rows), round(n * len(rows) / len(fresh)))))
+    return [e for i, e in enumerate(pool) if i not in chosen], [pool[i] for i in sorted(chosen)]
+
+
 def table(report: dict) -> str:
     order = ["instruct", "classifier", "knn", "few-shot", "kmer-lr", "probe", "fused", "instruct (pool rows)"]
     lines = [
@@ -135,7 +158,15 @@ def main() -> None:
     ap.add_argument("--tasks", help="comma-separated task names (default: every folder in --splits)")
     ap.add_argument("--limit", type=int, help="score only the first N validation rows")
     ap.add_argument("--out", type=Path, default=Path("runs/tiny/retrieval_report.json"))
+    ap.add_argument(
+        "--extra-untuned", type=int, default=0, metavar="N",
+        help="also score N pool rows the checkpoint was never tuned on (taken out of the pool)",
+    )  # fmt: skip
     args = ap.parse_args()
+    if args.model is None:
+        from dnahlm.settings import get_settings
+
+        args.model = get_settings().default_model_path()
     names = (
         args.tasks.split(",") if args.tasks else sorted(p.name for p in args.splits.iterdir() if p.is_dir())
     )
@@ -146,7 +177,11 @@ def main() -> None:
         task = get_task(args.tasks_json, name)
         pool = read_pool(args.splits / name / "train.csv", task)
         val = read_pool(args.splits / name / "val.csv", task, limit=args.limit)
-        report[name] = evaluate_task(task, pool, val, args.model, PredictorConfig())
+        extra: list = []
+        if args.extra_untuned:
+            pool, extra = take_untuned(pool, args.model, name, args.extra_untuned)
+        report[name] = evaluate_task(task, pool, val + extra, args.model, PredictorConfig())
+        report[name]["_meta"]["untuned_pool_rows_scored"] = len(extra)
         write_json_atomic(args.out, report)
         print(json.dumps({name: report[name]}), flush=True)
     print(table({n: report[n] for n in names}))
