@@ -321,8 +321,9 @@ class LinearProbe:
 
 PROBE_FEATURES = (KmerEmbeddings(k=5), KmerEmbeddings(k=3, bins=12))
 """What the probe in ``fused`` sees: the strand-aware 5-mer profile of the whole sequence, and 3-mer
-counts in 12 equal stretches (where a motif sits). Chosen by 3-fold cross-validation on the training
-pools of four GUE tasks, not on any validation split (docs/model-card.md)."""
+counts in 12 equal stretches (where a motif sits). Compared with other sets by 3-fold cross-validation on
+the GUE training pools, never on a validation split (``scripts/probe_features_cv.py``, docs/model-card.md):
+the best of them on the promoter pools, second on splice, below canonical 5-mers on the TF pools."""
 
 
 def probe_features(sequences: Sequence[str]) -> np.ndarray:
