@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from dnahlm.files import write_json_atomic
-from dnahlm.metrics import classification_report, mcc_from_confusion
+from dnahlm.metrics import classification_report, paired_bootstrap_mcc
 from dnahlm.retrieval.pool import LinearProbe, probe_features
 from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
 from dnahlm.tasks import get_task, read_pool
@@ -42,26 +42,6 @@ def score(task, y, probs) -> dict:
     pred = [task.label_ids[int(i)] for i in np.asarray(probs).argmax(1)]
     rep = classification_report(y, pred, task.labels)
     return {k: rep[k] for k in ("n", "accuracy", "macro_f1", "mcc")}
-
-
-def mcc(y: np.ndarray, pred: np.ndarray) -> float:
-    """Multi-class MCC of label arrays (a confusion matrix by bincount, for the bootstrap's speed)."""
-    labels = np.unique(np.concatenate([y, pred]))
-    k = len(labels)
-    cells = np.searchsorted(labels, y) * k + np.searchsorted(labels, pred)
-    return mcc_from_confusion(np.bincount(cells, minlength=k * k).reshape(k, k))
-
-
-def paired_bootstrap(y, a, b, n: int = 2000, seed: int = 0) -> dict:
-    """MCC(a) - MCC(b) on the rows and its 95% interval over paired bootstrap resamples of the rows."""
-    y, a, b = (np.asarray(v) for v in (y, a, b))
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(n):
-        i = rng.integers(0, len(y), len(y))
-        diffs.append(mcc(y[i], a[i]) - mcc(y[i], b[i]))
-    lo, hi = np.percentile(diffs, [2.5, 97.5])
-    return {"diff": round(mcc(y, a) - mcc(y, b), 4), "ci95": [round(float(lo), 4), round(float(hi), 4)]}
 
 
 def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
@@ -91,7 +71,7 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
     pred = {m: label_of[p.argmax(1)] for m, p in probs.items()}
     for other in ("kmer-lr", "probe"):
         if other in pred:
-            out[f"fused - {other}"] = paired_bootstrap(y, pred["fused"], pred[other])
+            out[f"fused - {other}"] = paired_bootstrap_mcc(y, pred["fused"], pred[other])
     sample = random.Random(1).sample(pool, min(300, len(pool)))
     out["instruct (pool rows)"] = score(
         task, [e.label for e in sample], predictor.instruct_probs([e.sequence for e in sample])
