@@ -85,3 +85,10 @@ def untuned(sequences: Iterable[str], *records: np.ndarray | None) -> np.ndarray
         return None
     seen = np.concatenate(present)
     return np.flatnonzero(~np.isin(row_hashes(sequences), seen))
+
+
+def untuned_for_task(checkpoint: str | Path, task_name: str, sequences: Iterable[str]) -> np.ndarray | None:
+    """Indices of ``sequences`` that neither the checkpoint's instruction tuning nor its head for
+    ``task_name`` (``heads/<task>/``) drew; None when the checkpoint keeps no record of either."""
+    folder = Path(checkpoint)
+    return untuned(sequences, read_tuned_rows(folder), read_tuned_rows(folder / "heads" / task_name))

@@ -279,14 +279,22 @@ def choose_c(
     labels = sorted(set(y.tolist()))
     loss = []
     for c in grid:
-        total = 0.0
-        for train, test in split:
-            p = LinearModel.fit(x[train], y[train], c=c, standardise=True, seed=seed).predict_proba(
-                x[test], labels
-            )
-            total -= float(np.log(p[np.arange(len(test)), np.searchsorted(labels, y[test])]).sum())
-        loss.append(total)
+        p = out_of_fold_probs(x, y, split, labels, c=c, seed=seed)
+        loss.append(-sum(float(np.log(p[test, np.searchsorted(labels, y[test])]).sum()) for _, test in split))
     return float(grid[int(np.argmin(loss))])
+
+
+def out_of_fold_probs(
+    x: np.ndarray, y: np.ndarray, split: Sequence[tuple[np.ndarray, np.ndarray]], labels: Sequence[int],
+    *, c: float, seed: int = 0,
+) -> np.ndarray:  # fmt: skip
+    """Probabilities (N, len(labels)) of every row from standardised logistic regression fitted on the
+    other folds of ``split`` (``(train, test)`` index pairs covering the rows once)."""
+    out = np.zeros((len(y), len(labels)))
+    for train, test in split:
+        model = LinearModel.fit(x[train], y[train], c=c, standardise=True, seed=seed)
+        out[test] = model.predict_proba(x[test], labels)
+    return out
 
 
 class LinearProbe:

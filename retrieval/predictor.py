@@ -228,11 +228,9 @@ class FewShotPredictor:
     def untuned_rows(self) -> np.ndarray | None:
         """Pool rows that neither the checkpoint nor this task's head was tuned on (:mod:`dnahlm.tuned`);
         None when the checkpoint keeps no record of its tuning rows."""
-        from dnahlm.tuned import read_tuned_rows, untuned
+        from dnahlm.tuned import untuned_for_task
 
-        path = Path(self.model.path)
-        records = [read_tuned_rows(path), read_tuned_rows(path / "heads" / self.task.name)]
-        return untuned([e.sequence for e in self.pool.examples], *records)
+        return untuned_for_task(self.model.path, self.task.name, [e.sequence for e in self.pool.examples])
 
     @staticmethod
     def _features(components: dict[str, np.ndarray]) -> np.ndarray:

@@ -35,7 +35,7 @@ from dnahlm.metrics import classification_report, paired_bootstrap_mcc
 from dnahlm.retrieval.pool import LinearProbe, probe_features
 from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
 from dnahlm.tasks import get_task, read_pool
-from dnahlm.tuned import read_tuned_rows, untuned
+from dnahlm.tuned import untuned_for_task
 
 
 def score(task, y, probs) -> dict:
@@ -92,8 +92,7 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
 def take_untuned(pool: list, model: Path, task_name: str, n: int, seed: int = 1) -> tuple[list, list]:
     """``(pool without them, n rows)``: n pool rows the checkpoint and the task's head were not tuned on,
     the same share of each label as among all such rows; ``(pool, [])`` when there are fewer than n."""
-    records = [read_tuned_rows(model), read_tuned_rows(model / "heads" / task_name)]
-    fresh = untuned([e.sequence for e in pool], *records)
+    fresh = untuned_for_task(model, task_name, [e.sequence for e in pool])
     if fresh is None or len(fresh) < n:
         return pool, []
     rng = random.Random(seed)

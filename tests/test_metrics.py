@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from dnahlm.metrics import classification_report, lenient_accuracy
@@ -37,8 +38,6 @@ def test_lenient_match_reproduces_the_original_flaw():
 
 
 def test_mcc_of_label_arrays_matches_the_report():
-    import numpy as np
-
     from dnahlm.metrics import mcc
 
     rng = np.random.default_rng(3)
@@ -49,8 +48,6 @@ def test_mcc_of_label_arrays_matches_the_report():
 
 
 def test_paired_bootstrap_mcc_interval():
-    import numpy as np
-
     from dnahlm.metrics import paired_bootstrap_mcc
 
     rng = np.random.default_rng(0)
