@@ -168,6 +168,10 @@ def test_browser_asks_and_predicts(server, shots):
             page.get_by_role("link", name="Predict").click()
             expect(page.get_by_role("heading", name="Predict", exact=True)).to_be_visible()
             page.get_by_role("button", name="Use the human GLUT5 promoter (300 bp)").click()
+            # the example lands after a rerun; under load that rerun may start after _settle has looked
+            expect(page.get_by_label("DNA sequence or FASTA records")).to_have_value(
+                re.compile(GLUT5_PROMOTER_300)
+            )
             _settle(page)
             page.get_by_role("button", name="Predict", exact=True).click()
             expect(page.get_by_text("Results (1 record)")).to_be_visible()
