@@ -7,9 +7,10 @@ For each task the pool is ``<splits>/<task>/train.csv`` and the scored rows ``<s
 (never tuned on). Methods: ``instruct``, ``knn``, ``few-shot``, ``fused`` (one FewShotPredictor, inputs
 computed once and shared), ``classifier`` (the checkpoint's head, where it has one), ``kmer-lr``
 (standardised logistic regression on canonical 5-mer profiles of the whole pool, its L2 strength chosen by
-cross-validation on the pool: the simple baseline) and ``probe`` (``fused``'s own position-aware k-mer probe
-alone, so the table shows what the model's scores add to it). ``fused - kmer-lr`` and ``fused - probe`` are
-paired bootstrap 95% intervals of the MCC difference over the validation rows (2,000 resamples).
+cross-validation on the pool: the simple baseline), ``probe`` and ``cnn`` (``fused``'s own position-aware
+k-mer probe and motif CNN alone, so the table shows what the model's scores add to them). ``fused - kmer-lr``,
+``fused - probe`` and ``fused - cnn`` are paired bootstrap 95% intervals of the MCC difference over the
+validation rows (2,000 resamples).
 ``instruct (pool rows)`` scores instruct on 300 pool rows: for a task the model was tuned on, those rows
 are its tuning data, so the gap to the validation figure shows how in-sample ``fused``'s calibration is.
 Results are saved after each task (atomic JSON) and a re-run skips finished tasks. Prints a markdown table.
@@ -36,6 +37,9 @@ from dnahlm.retrieval.pool import LinearProbe, probe_features
 from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
 from dnahlm.tasks import get_task, read_pool
 from dnahlm.tuned import untuned_for_task
+
+COMPARED = ("kmer-lr", "probe", "cnn")
+"""Methods whose MCC difference to ``fused`` gets a bootstrap interval."""
 
 
 def score(task, y, probs) -> dict:
@@ -66,10 +70,12 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
     probs["kmer-lr"] = baseline.predict_proba(predictor.pool.embed(seqs))
     if predictor._probe is not None:
         probs["probe"] = predictor._probe.predict_proba(probe_features(seqs))
+    if predictor._cnn is not None:
+        probs["cnn"] = predictor._cnn.predict_proba(seqs)
     out = {m: score(task, y, p) for m, p in probs.items()}
     label_of = np.array(task.label_ids)
     pred = {m: label_of[p.argmax(1)] for m, p in probs.items()}
-    for other in ("kmer-lr", "probe"):
+    for other in COMPARED:
         if other in pred:
             out[f"fused - {other}"] = paired_bootstrap_mcc(y, pred["fused"], pred[other])
     sample = random.Random(1).sample(pool, min(300, len(pool)))
@@ -85,6 +91,7 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
         "calibrated_on": predictor.calibrated_on,
         "kmer_lr_c": baseline.c,
         "probe_c": None if predictor._probe is None else predictor._probe.c,
+        "cnn_epochs": None if predictor._cnn is None else predictor._cnn.epochs,
     }
     return out
 
@@ -106,7 +113,17 @@ def take_untuned(pool: list, model: Path, task_name: str, n: int, seed: int = 1)
 
 
 def table(report: dict) -> str:
-    order = ["instruct", "classifier", "knn", "few-shot", "kmer-lr", "probe", "fused", "instruct (pool rows)"]
+    order = [
+        "instruct",
+        "classifier",
+        "knn",
+        "few-shot",
+        "kmer-lr",
+        "probe",
+        "cnn",
+        "fused",
+        "instruct (pool rows)",
+    ]
     lines = [
         "| task | pool | val n | method | accuracy | macro-F1 | MCC |",
         "|---|---:|---:|---|---:|---:|---:|",
@@ -119,13 +136,14 @@ def table(report: dict) -> str:
                     f"| {name} | {res['_meta']['pool']:,} | {r['n']} | {m} | {r['accuracy']:.3f} | "
                     f"{r['macro_f1']:.3f} | {r['mcc']:.3f} |"
                 )
-    lines += ["", "| task | fused - kmer-lr (MCC, 95% CI) | fused - probe (MCC, 95% CI) |", "|---|---:|---:|"]
+    head = "".join(f" fused - {other} (MCC, 95% CI) |" for other in COMPARED)
+    lines += ["", f"| task |{head}", "|---|" + "---:|" * len(COMPARED)]
     for name, res in report.items():
         cells = []
-        for key in ("fused - kmer-lr", "fused - probe"):
-            d = res.get(key)
+        for other in COMPARED:
+            d = res.get(f"fused - {other}")
             cells.append(f"{d['diff']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]" if d else "-")
-        lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

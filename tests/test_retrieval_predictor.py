@@ -11,7 +11,7 @@ import pytest
 from dnahlm.errors import ConfigError, InvalidSequenceError, UserInputError
 from dnahlm.metrics import classification_report
 from dnahlm.retrieval.pool import C_GRID, ExamplePool, LinearProbe, choose_c, knn_probs, probe_features
-from dnahlm.retrieval.predictor import FIT_FORMAT, FewShotPredictor, PredictorConfig
+from dnahlm.retrieval.predictor import FIT_FORMAT, MIN_CNN_POOL, FewShotPredictor, PredictorConfig
 from dnahlm.retrieval.prompting import centre, fit_shots
 from dnahlm.tasks import Example, Task, get_task
 from tests.conftest import SHARED_DATA, motif_examples, needs_shared_data
@@ -124,6 +124,31 @@ def test_fused_fits_are_cached_as_json_and_keyed_by_the_pool(
     FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()  # unreadable: refitted
     data = json.loads(files[0].read_text())
     assert data["format"] == FIT_FORMAT and data["probe_c"] in C_GRID  # the probe's strength is kept
+
+
+def test_a_large_pool_adds_the_motif_cnn_and_caches_it(motif_task, tiny_loaded, tmp_path):
+    pool = motif_examples(MIN_CNN_POOL + 100, 31)
+    test = motif_examples(30, 32)
+    config = PredictorConfig(calibration=60, batch_size=16, cache_dir=str(tmp_path))
+    first = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()
+    assert first.fused_inputs == ["instruct", "knn", "few-shot", "probe", "cnn"]
+    probs, _ = first.method_probs([e.sequence for e in test], ["fused"])
+    assert np.mean(probs["fused"].argmax(1) == [e.label for e in test]) >= 0.9
+    cnn_alone = first.components([e.sequence for e in test], *_query_inputs(first, test))["cnn"]
+    assert np.mean(cnn_alone.argmax(1) == [e.label for e in test]) >= 0.9  # it learnt the task itself
+    again = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()  # from the cache
+    np.testing.assert_allclose(again.method_probs([e.sequence for e in test], ["fused"])[0]["fused"],
+                               probs["fused"], rtol=1e-5, atol=1e-7)  # fmt: skip
+    quick = FewShotPredictor(
+        motif_task, pool, model=tiny_loaded, config=PredictorConfig(calibration=60, motif_cnn=False)
+    ).fit()
+    assert "cnn" not in quick.fused_inputs
+
+
+def _query_inputs(predictor, examples):
+    seqs = [e.sequence for e in examples]
+    vectors = predictor.pool.embed(seqs)
+    return vectors, predictor.neighbours(seqs, vectors)
 
 
 def test_a_small_pool_is_calibrated_on_all_rows_without_the_probe(motif_task, tiny_loaded):

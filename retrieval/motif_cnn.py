@@ -1,0 +1,176 @@
+"""A small motif CNN fitted on a task's labelled pool at query time: one of the inputs of ``fused``.
+
+One convolution layer scans the one-hot sequence on both strands for short motifs (``width`` bases,
+``filters`` of them), as DeepBind does (Alipanahi et al., 2015, Nat. Biotechnol. 33:831). Each filter
+gives two summaries: its best match anywhere on either strand (position- and strand-free, what a TF
+binding site looks like) and its mean activation in ``stretches`` equal stretches of the forward strand
+(where along the sequence it fires, what promoters and splice sites need). A linear layer maps those to
+the labels. It is trained with AdamW on the pool alone, with early stopping on a seeded tenth of its
+rows, seeded throughout, so the same pool gives the same model.
+
+Why it is there: on the GUE TF pools a k-mer bag cannot tell a motif from the same letters scattered,
+and the tiny DNAHLM's scores add nothing to it (``docs/model-card.md``); this network can. The weights
+are kept as plain numbers (:meth:`MotifCNN.to_json`) so a fit can be cached without pickle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from dnahlm.errors import UserInputError
+
+_CODE = np.full(256, 4, dtype=np.uint8)
+for _i, _base in enumerate(b"ACGT"):
+    _CODE[_base] = _i
+
+
+@dataclass(frozen=True)
+class MotifCNNConfig:
+    """Shape and training of the motif CNN (the defaults were compared on GUE pool rows only)."""
+
+    filters: int = 128
+    width: int = 15
+    stretches: int = 4
+    dropout: float = 0.3
+    lr: float = 3e-3
+    weight_decay: float = 1e-2
+    batch_size: int = 128
+    """Largest batch; smaller pools use ``rows // 50`` (at least 16), so they still get enough steps."""
+    max_epochs: int = 40
+    patience: int = 4
+    """Epochs without a lower held-out loss before training stops (the best epoch's weights are kept)."""
+    max_rows: int = 20_000
+    """Training rows at most (a seeded sample of larger pools), to bound the fit at about a minute."""
+
+
+def encode(sequences: Sequence[str], min_length: int = 1) -> np.ndarray:
+    """Base codes (N, L) uint8, A C G T = 0..3 and anything else (N, padding) = 4, right-padded."""
+    length = max([min_length, *(len(s) for s in sequences)])
+    out = np.full((len(sequences), length), 4, dtype=np.uint8)
+    for i, s in enumerate(sequences):
+        out[i, : len(s)] = _CODE[np.frombuffer(s.upper().encode("ascii", "replace"), dtype=np.uint8)]
+    return out
+
+
+def _network(config: MotifCNNConfig, classes: int) -> Any:
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv1d(4, config.filters, config.width)
+            self.drop = nn.Dropout(config.dropout)
+            self.out = nn.Linear(config.filters * (1 + config.stretches), classes)
+            self.register_buffer("onehot", torch.cat([torch.eye(4), torch.zeros(1, 4)]), persistent=False)
+
+        def forward(self, codes: torch.Tensor) -> torch.Tensor:  # (B, L) -> (B, classes)
+            x = self.onehot[codes.long()].transpose(1, 2)  # (B, 4, L); A C G T order, so flip(1) complements
+            forward = torch.relu(self.conv(x))  # (B, F, L - width + 1)
+            reverse = torch.relu(self.conv(x.flip(1).flip(2)))  # the reverse complement strand
+            best = torch.maximum(forward.amax(2), reverse.amax(2))  # (B, F)
+            where = nn.functional.adaptive_avg_pool1d(forward, config.stretches).flatten(1)  # (B, F * S)
+            return self.out(self.drop(torch.cat([best, where], 1)))
+
+    return Net()
+
+
+class MotifCNN:
+    """The motif CNN for one task; probabilities come in ``label_ids`` column order.
+
+    Example:
+        .. code-block:: python
+
+            cnn = MotifCNN([0, 1]).fit(pool_sequences, pool_labels)
+            probs = cnn.predict_proba(["ACGT..."])  # (1, 2)
+    """
+
+    def __init__(self, label_ids: Sequence[int], config: MotifCNNConfig | None = None, seed: int = 0) -> None:
+        self.label_ids = [int(v) for v in label_ids]
+        self.config = config or MotifCNNConfig()
+        self.seed = seed
+        self.net: Any = None
+        self.epochs = 0
+        """Epochs trained (including the patience epochs after the best one)."""
+
+    def fit(self, sequences: Sequence[str], labels: Sequence[int]) -> MotifCNN:
+        """Train on labelled sequences (at least 20 rows of two labels or more)."""
+        import torch
+        from torch import nn
+
+        y = np.searchsorted(self.label_ids, np.asarray(labels))
+        if len(sequences) < 20 or len(set(y.tolist())) < 2:
+            raise UserInputError("the motif CNN needs 20 labelled sequences or more, of two labels or more")
+        cfg = self.config
+        rng = np.random.default_rng(self.seed)
+        rows = rng.permutation(len(y))[: cfg.max_rows]
+        codes = torch.from_numpy(encode([sequences[i] for i in rows], cfg.width))
+        target = torch.from_numpy(y[rows]).long()
+        n_held = max(1, len(rows) // 10)
+        batch = min(cfg.batch_size, max(16, len(rows) // 50))
+        held = slice(0, n_held)  # rows[:n_held] judge the epochs; the rest are trained on
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            net = _network(cfg, len(self.label_ids))
+            opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+            best, best_state, waited = float("inf"), None, 0
+            for self.epochs in range(1, cfg.max_epochs + 1):
+                net.train()
+                order = torch.randperm(len(rows) - n_held) + n_held
+                for b in range(0, len(order), batch):
+                    i = order[b : b + batch]
+                    loss = nn.functional.cross_entropy(net(codes[i]), target[i])
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                net.eval()
+                with torch.no_grad():
+                    held_loss = nn.functional.cross_entropy(net(codes[held]), target[held]).item()
+                if held_loss < best - 1e-4:
+                    best, waited = held_loss, 0
+                    best_state = {k: v.clone() for k, v in net.state_dict().items()}
+                else:
+                    waited += 1
+                    if waited >= cfg.patience:
+                        break
+        net.load_state_dict(best_state)
+        self.net = net.eval()
+        return self
+
+    def predict_proba(self, sequences: Sequence[str], batch_size: int = 512) -> np.ndarray:
+        """Class probabilities (N, C) in ``label_ids`` order."""
+        import torch
+
+        if self.net is None:
+            raise RuntimeError("MotifCNN.predict_proba before fit")
+        out = np.zeros((len(sequences), len(self.label_ids)))
+        with torch.no_grad():
+            for b in range(0, len(sequences), batch_size):
+                codes = torch.from_numpy(encode(sequences[b : b + batch_size], self.config.width))
+                out[b : b + batch_size] = torch.softmax(self.net(codes), 1).double().numpy()
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The fitted model as plain numbers (read back with :meth:`from_json`)."""
+        return {
+            "label_ids": self.label_ids,
+            "config": asdict(self.config),
+            "seed": self.seed,
+            "epochs": self.epochs,
+            "weights": {k: v.tolist() for k, v in self.net.state_dict().items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MotifCNN:
+        import torch
+
+        cnn = cls(data["label_ids"], MotifCNNConfig(**data["config"]), seed=int(data["seed"]))
+        cnn.epochs = int(data["epochs"])
+        net = _network(cnn.config, len(cnn.label_ids))
+        net.load_state_dict({k: torch.tensor(v, dtype=torch.float32) for k, v in data["weights"].items()})
+        cnn.net = net.eval()
+        return cnn
