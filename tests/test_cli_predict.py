@@ -51,6 +51,18 @@ def test_prints_label_probabilities_and_evidence(pool, capsys):
     )
 
 
+def test_fused_trains_the_motif_cnn_on_a_large_pool_unless_told_not_to(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DNAHLM_HOME", str(tmp_path / "home"))
+    big = write_csv(tmp_path / "big.csv", motif_examples(800, 6))  # 300 calibration rows + 500 for the CNN
+    inputs = []
+    for extra in ([], ["--no-cnn"]):
+        assert main(["predict", GC, "--pool", str(big), "--labels", LABELS, "--json", *extra]) == 0
+        assert json.loads(capsys.readouterr().out)["label_name"] == "gc-rich"
+        fits = {f: json.loads(f.read_text()) for f in (tmp_path / "home" / "fits").glob("fused-*.json")}
+        inputs.append(next(d["inputs"] for f, d in fits.items() if d["inputs"] not in inputs))
+    assert "cnn" in inputs[0] and "cnn" not in inputs[1]
+
+
 def test_pool_from_an_index(tmp_path, pool, capsys):
     assert (
         main(["index", "add", str(tmp_path / "idx"), str(pool), "--labels", LABELS, "--task", "motif"]) == 0

@@ -33,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default="instruct", choices=METHOD_NAMES)
     p.add_argument("--k", type=int, help="neighbours in the kNN vote (knn, fused; default 16)")
     p.add_argument("--shots", type=int, help="examples in a few-shot prompt (few-shot, fused; default 4)")
+    p.add_argument(
+        "--no-cnn", dest="motif_cnn", action="store_false", default=None,
+        help="leave the motif CNN out of 'fused' (a quicker fit on a large pool)",
+    )  # fmt: skip
     p.add_argument("--limit", type=int, help="score a seeded random sample of N test rows")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -92,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.quiet,
         device=args.device,
-        options={k: v for k in ("k", "shots") if (v := getattr(args, k)) is not None},
+        options={k: v for k in ("k", "shots", "motif_cnn") if (v := getattr(args, k)) is not None},
     )
     result = evaluate(ctx, args.method)
     print(

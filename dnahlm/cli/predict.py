@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--evidence", type=int, default=3, help="evidence rows shown per prediction (default 3)")
     p.add_argument("--device", help="cpu, cuda, ... (default: auto)")
     p.add_argument(
+        "--no-cnn", dest="motif_cnn", action="store_false",
+        help="leave the motif CNN out of 'fused' (a quicker fit on a large pool)",
+    )  # fmt: skip
+    p.add_argument(
         "--no-cache",
         action="store_true",
         help="refit 'fused' instead of reusing a fit kept in DNAHLM_HOME/fits",
@@ -111,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         k=args.k,
         shots=args.shots,
         evidence=args.evidence,
+        motif_cnn=args.motif_cnn,
         batch_size=settings.batch_size,
         cache_dir=None if args.no_cache else str(settings.home / "fits"),
     )
