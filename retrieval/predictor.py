@@ -128,6 +128,10 @@ class FewShotPredictor:
         self._head: Any = False  # False: not looked up yet; None: the checkpoint has no head for this task
         self.calibrated_on: str | None = None
         """After :meth:`fit`: ``"untuned rows"`` (pool rows the checkpoint was not tuned on) or ``"pool"``."""
+        self.calibration: tuple[dict[str, np.ndarray], np.ndarray] | None = None
+        """After a :meth:`fit` (not one read from the cache): the out-of-sample inputs of the calibration
+        rows and their labels, which the combination was fitted on (for diagnostics such as
+        ``scripts/fused_ablation.py``)."""
 
     @property
     def model(self) -> Any:
@@ -306,8 +310,8 @@ class FewShotPredictor:
             parts = self.components(seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True))
         finally:
             self._excluding, self._rows = False, None
-        self._inputs = list(parts)
-        self._fusion = LinearModel.fit(self._features(parts), y, c=1.0, seed=self.config.seed)
+        self._inputs, self.calibration = list(parts), (parts, y)
+        self._fusion = self.fit_combination(parts, y)
         if self._probe is not None:  # as in stacking: the combination was fitted on out-of-sample probe
             # scores; at query time the probe may learn from the whole pool (with the strength chosen above)
             self._probe = LinearProbe(self.task, c=self._probe.c, seed=self.config.seed).fit(
@@ -317,6 +321,10 @@ class FewShotPredictor:
         if cached is not None:
             self._save_fit(cached)
         return self
+
+    def fit_combination(self, components: dict[str, np.ndarray], labels: np.ndarray) -> LinearModel:
+        """The ``fused`` combination fitted on these inputs (Q, C each) of labelled rows."""
+        return LinearModel.fit(self._features(components), labels, c=1.0, seed=self.config.seed)
 
     def fused_probs(self, components: dict[str, np.ndarray]) -> np.ndarray:
         """The calibrated combination of :meth:`components` (fitted on first use), (Q, C)."""

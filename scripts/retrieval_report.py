@@ -1,7 +1,7 @@
 """Per-task quality of every prediction method on our own validation splits, with a k-mer LR baseline.
 
     python scripts/retrieval_report.py --splits runs/tiny/splits --tasks-json ../shared/data/gue/tasks.json \
-        [--model DIR] [--tasks tf_0,tf_1] [--limit N] [--out runs/tiny/retrieval_report.json]
+        [--model DIR] [--tasks tf_0,tf_1] [--limit N] [--seed 0] [--out runs/tiny/retrieval_report.json]
 
 For each task the pool is ``<splits>/<task>/train.csv`` and the scored rows ``<splits>/<task>/val.csv``
 (never tuned on). Methods: ``instruct``, ``knn``, ``few-shot``, ``fused`` (one FewShotPredictor, inputs
@@ -89,6 +89,7 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
         "predict_seconds": round(predict_s, 1),
         "fused_inputs": predictor.fused_inputs,
         "calibrated_on": predictor.calibrated_on,
+        "seed": config.seed,
         "kmer_lr_c": baseline.c,
         "probe_c": None if predictor._probe is None else predictor._probe.c,
         "cnn_epochs": None if predictor._cnn is None else predictor._cnn.epochs,
@@ -154,6 +155,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, help="checkpoint (default: the embedded dnahlm-tiny)")
     ap.add_argument("--tasks", help="comma-separated task names (default: every folder in --splits)")
     ap.add_argument("--limit", type=int, help="score only the first N validation rows")
+    ap.add_argument("--seed", type=int, default=0, help="the predictor's seed (calibration rows, CNN)")
     ap.add_argument("--out", type=Path, default=Path("runs/tiny/retrieval_report.json"))
     ap.add_argument(
         "--extra-untuned", type=int, default=0, metavar="N",
@@ -177,7 +179,7 @@ def main() -> None:
         extra: list = []
         if args.extra_untuned:
             pool, extra = take_untuned(pool, args.model, name, args.extra_untuned)
-        report[name] = evaluate_task(task, pool, val + extra, args.model, PredictorConfig())
+        report[name] = evaluate_task(task, pool, val + extra, args.model, PredictorConfig(seed=args.seed))
         report[name]["_meta"]["untuned_pool_rows_scored"] = len(extra)
         write_json_atomic(args.out, report)
         print(json.dumps({name: report[name]}), flush=True)
