@@ -291,18 +291,14 @@ class FewShotPredictor:
                 f"task {self.task.name}: the pool needs examples of at least two labels to fit 'fused'"
             )
         rest = np.setdiff1d(np.arange(len(pool)), cal_idx)
-        self._probe = None
-        if len(rest) >= MIN_PROBE_POOL and len(set(self.pool.labels[rest].tolist())) >= 2:
+        self._probe = self._cnn = None
+        rest_has_labels = len(set(self.pool.labels[rest].tolist())) >= 2
+        if len(rest) >= MIN_PROBE_POOL and rest_has_labels:
             self._probe_x = probe_features([e.sequence for e in pool])
             self._probe = LinearProbe(self.task, c=None, seed=self.config.seed).fit(
                 self._probe_x[rest], self.pool.labels[rest]
             )
-        self._cnn = None
-        if (
-            self.config.motif_cnn
-            and len(rest) >= MIN_CNN_POOL
-            and len(set(self.pool.labels[rest].tolist())) >= 2
-        ):
+        if self.config.motif_cnn and len(rest) >= MIN_CNN_POOL and rest_has_labels:
             self._cnn = MotifCNN(self.task.label_ids, seed=self.config.seed).fit(
                 [pool[i].sequence for i in rest], self.pool.labels[rest]
             )
@@ -405,11 +401,13 @@ class FewShotPredictor:
 
     # --------------------------------------------------------------------------------- API
     def method_probs(
-        self, sequences: Sequence[str], methods: Sequence[str] = METHODS
+        self, sequences: Sequence[str], methods: Sequence[str] = METHODS, *, fused_inputs: bool = False
     ) -> tuple[dict[str, np.ndarray], list[list[Neighbour]]]:
         """Class probabilities (Q, C) of several methods at once, sharing their inputs; and the neighbours.
 
-        Columns follow ``task.label_ids``. Asking for ``fused`` costs no more than asking for everything.
+        Columns follow ``task.label_ids``. Asking for ``fused`` costs no more than asking for everything;
+        with ``fused_inputs`` (and ``fused`` asked for) the result also holds every other input of the
+        combination (``probe``, ``cnn``, ``head`` where present), from the same pass.
         """
         unknown = [m for m in methods if m not in METHODS]
         if unknown:
@@ -427,7 +425,8 @@ class FewShotPredictor:
             parts = self.components(sequences, vectors, neighbours)
             out = {m: parts[m] for m in methods if m != "fused"}
             out["fused"] = self.fused_probs(parts)
-            return {m: out[m] for m in methods}, neighbours
+            extra = {k: v for k, v in parts.items() if k not in METHODS} if fused_inputs else {}
+            return {m: out[m] for m in methods} | extra, neighbours
         compute = {
             "instruct": lambda: self.instruct_probs(sequences),
             "knn": lambda: self.knn_probs(neighbours),

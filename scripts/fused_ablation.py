@@ -22,7 +22,7 @@ from retrieval_report import take_untuned
 
 from dnahlm.files import write_json_atomic
 from dnahlm.metrics import mcc, paired_bootstrap_mcc
-from dnahlm.retrieval.predictor import FewShotPredictor, PredictorConfig
+from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
 from dnahlm.tasks import get_task, read_pool
 
 SUBSETS = {
@@ -35,9 +35,8 @@ SUBSETS = {
 def ablate(predictor: FewShotPredictor, sequences: list[str], labels: np.ndarray) -> dict:
     parts: dict[str, list[np.ndarray]] = {}
     for i in range(0, len(sequences), 100):
-        batch = sequences[i : i + 100]
-        vectors = predictor.pool.embed(batch)
-        for name, p in predictor.components(batch, vectors, predictor.neighbours(batch, vectors)).items():
+        probs, _ = predictor.method_probs(sequences[i : i + 100], METHODS, fused_inputs=True)
+        for name, p in probs.items():
             parts.setdefault(name, []).append(p)
     scored = {name: np.concatenate(p) for name, p in parts.items()}
     calibration, y = predictor.calibration

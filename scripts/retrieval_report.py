@@ -33,7 +33,7 @@ import numpy as np
 
 from dnahlm.files import write_json_atomic
 from dnahlm.metrics import classification_report, paired_bootstrap_mcc
-from dnahlm.retrieval.pool import LinearProbe, probe_features
+from dnahlm.retrieval.pool import LinearProbe
 from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
 from dnahlm.tasks import get_task, read_pool
 from dnahlm.tuned import untuned_for_task
@@ -58,20 +58,14 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
     parts: dict[str, list[np.ndarray]] = {}
     t0 = time.perf_counter()
     for i in range(0, len(seqs), batch):
-        probs, _ = predictor.method_probs(seqs[i : i + batch], METHODS)
+        probs, _ = predictor.method_probs(seqs[i : i + batch], METHODS, fused_inputs=True)
         for m, p in probs.items():
             parts.setdefault(m, []).append(p)
     predict_s = time.perf_counter() - t0
-    probs = {m: np.concatenate(p) for m, p in parts.items()}
-    head = predictor.head_probs(seqs)
-    if head is not None:
-        probs["classifier"] = head
+    # the methods, and fused's other inputs (probe, cnn, head) from the same pass; the head is "classifier"
+    probs = {("classifier" if m == "head" else m): np.concatenate(p) for m, p in parts.items()}
     baseline = LinearProbe(task, c=None).fit(predictor.pool.vectors, predictor.pool.labels)
     probs["kmer-lr"] = baseline.predict_proba(predictor.pool.embed(seqs))
-    if predictor._probe is not None:
-        probs["probe"] = predictor._probe.predict_proba(probe_features(seqs))
-    if predictor._cnn is not None:
-        probs["cnn"] = predictor._cnn.predict_proba(seqs)
     out = {m: score(task, y, p) for m, p in probs.items()}
     label_of = np.array(task.label_ids)
     pred = {m: label_of[p.argmax(1)] for m, p in probs.items()}
