@@ -43,7 +43,7 @@ from .pool import ExamplePool, LinearModel, LinearProbe, Neighbour, knn_probs, p
 from .prompting import fit_shots
 
 METHODS = ("instruct", "knn", "few-shot", "fused")
-FIT_FORMAT = 3
+FIT_FORMAT = 4
 """Version of the cached ``fused`` fit files."""
 MIN_PROBE_POOL = 40
 """Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""

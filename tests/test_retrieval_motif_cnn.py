@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -58,7 +59,18 @@ def test_a_fit_is_seeded_and_survives_json():
     np.testing.assert_array_equal(a.predict_proba(test), b.predict_proba(test))
     back = MotifCNN.from_json(json.loads(json.dumps(a.to_json())))
     np.testing.assert_allclose(back.predict_proba(test), a.predict_proba(test), atol=1e-6)
-    assert back.epochs == a.epochs >= 1 and back.config == QUICK
+    assert back.epochs == a.epochs and len(a.epochs) == QUICK.models == 2 and min(a.epochs) >= 1
+    assert back.config == QUICK
+
+
+def test_the_networks_are_averaged_and_each_has_its_own_seed():
+    seqs, y = planted(300, 8)
+    test, _ = planted(20, 9)
+    one = dataclasses.replace(QUICK, models=1)
+    pair = MotifCNN([0, 1], QUICK, seed=0).fit(seqs, y).predict_proba(test)
+    first, second = (MotifCNN([0, 1], one, seed=s).fit(seqs, y).predict_proba(test) for s in (0, 1))
+    np.testing.assert_allclose(pair, (first + second) / 2, atol=1e-6)
+    assert not np.allclose(first, second)  # two different networks, not one counted twice
 
 
 def test_labels_need_not_be_zero_based_and_short_queries_work():
