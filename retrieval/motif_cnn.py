@@ -108,7 +108,9 @@ class MotifCNN:
         if len(sequences) < 20 or len(set(y.tolist())) < 2:
             raise UserInputError("the motif CNN needs 20 labelled sequences or more, of two labels or more")
         # network m of seed s uses seed s * models + m, so no two seeds share a network
-        fits = [self._fit_one(sequences, y, self.seed * self.config.models + m) for m in range(self.config.models)]
+        fits = [
+            self._fit_one(sequences, y, self.seed * self.config.models + m) for m in range(self.config.models)
+        ]
         self.nets = [net for net, _ in fits]
         self.epochs = [epochs for _, epochs in fits]
         return self
@@ -129,8 +131,9 @@ class MotifCNN:
             torch.manual_seed(seed)
             net = _network(cfg, len(self.label_ids))
             opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-            best, best_state, waited = float("inf"), None, 0
-            for epochs in range(1, cfg.max_epochs + 1):
+            best, best_state, waited, epochs = float("inf"), None, 0, 0
+            while epochs < cfg.max_epochs:
+                epochs += 1
                 net.train()
                 order = torch.randperm(len(rows) - n_held) + n_held
                 for b in range(0, len(order), batch):
