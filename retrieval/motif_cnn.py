@@ -107,6 +107,8 @@ class MotifCNN:
         y = np.searchsorted(self.label_ids, np.asarray(labels))
         if len(sequences) < 20 or len(set(y.tolist())) < 2:
             raise UserInputError("the motif CNN needs 20 labelled sequences or more, of two labels or more")
+        if self.config.models < 1:
+            raise ValueError(f"MotifCNNConfig.models must be 1 or more, not {self.config.models}")
         # network m of seed s uses seed s * models + m, so no two seeds share a network
         fits = [
             self._fit_one(sequences, y, self.seed * self.config.models + m) for m in range(self.config.models)
@@ -152,6 +154,8 @@ class MotifCNN:
                     waited += 1
                     if waited >= cfg.patience:
                         break
+        if best_state is None:  # every held-out loss was NaN
+            raise RuntimeError(f"the motif CNN diverged (held-out loss NaN); try a lower lr than {cfg.lr}")
         net.load_state_dict(best_state)
         return net.eval(), epochs
 

@@ -87,3 +87,8 @@ def test_encoding_and_clear_errors():
         MotifCNN([0, 1]).fit(["ACGT"] * 10, [0, 1] * 5)
     with pytest.raises(UserInputError, match="two labels"):
         MotifCNN([0, 1]).fit(["ACGT"] * 30, [0] * 30)
+    seqs, y = planted(40, 10)
+    with pytest.raises(ValueError, match="models must be 1 or more"):
+        MotifCNN([0, 1], dataclasses.replace(QUICK, models=0)).fit(seqs, y)
+    with pytest.raises(RuntimeError, match="diverged"):
+        MotifCNN([0, 1], dataclasses.replace(QUICK, lr=1e20, models=1)).fit(seqs, y)
