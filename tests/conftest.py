@@ -35,6 +35,20 @@ def _private_home(tmp_path_factory):
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def setting_env(monkeypatch):
+    """``setting_env(name, value)`` sets an environment variable that settings read, for this test only:
+    the settings cache is cleared when it is set and again afterwards, so later tests see their own."""
+    from dnahlm.settings import get_settings
+
+    def set_env(name: str, value: str) -> None:
+        monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield set_env
+    get_settings.cache_clear()
+
+
 ENGLISH = (
     "A promoter is a region of DNA where transcription of a gene is initiated. "
     "Transcription factors bind short motifs such as the TATA box. "

@@ -51,14 +51,8 @@ def test_prints_label_probabilities_and_evidence(pool, capsys):
     )
 
 
-def test_fused_trains_the_motif_cnn_on_a_large_pool_unless_told_not_to(
-    tmp_path, monkeypatch, capsys, request
-):
-    from dnahlm.settings import get_settings
-
-    monkeypatch.setenv("DNAHLM_HOME", str(tmp_path / "home"))
-    get_settings.cache_clear()  # the fit cache goes to this test's own DNAHLM_HOME ...
-    request.addfinalizer(get_settings.cache_clear)  # ... and later tests read the session's again
+def test_fused_trains_the_motif_cnn_on_a_large_pool_unless_told_not_to(tmp_path, setting_env, capsys):
+    setting_env("DNAHLM_HOME", str(tmp_path / "home"))  # the fit cache goes to this test's own home
     big = write_csv(tmp_path / "big.csv", motif_examples(1100, 6))  # calibration: half; 550 left for the CNN
     inputs = []
     for extra in ([], ["--no-cnn"]):

@@ -119,15 +119,9 @@ def test_interrupted_swap_is_recovered(tiny_checkpoint, tiny_loaded):
     assert not aside.exists()
 
 
-def test_dnahlm_model_setting_picks_the_default_checkpoint(tiny_checkpoint, monkeypatch):
+def test_dnahlm_model_setting_picks_the_default_checkpoint(tiny_checkpoint, setting_env):
     from dnahlm.settings import EMBEDDED_CHECKPOINTS, get_settings
 
-    get_settings.cache_clear()
     assert get_settings().default_model_path() == EMBEDDED_CHECKPOINTS / "dnahlm-tiny"
-    monkeypatch.setenv("DNAHLM_MODEL", str(tiny_checkpoint))
-    get_settings.cache_clear()
-    try:
-        assert load_model().path == tiny_checkpoint
-    finally:
-        monkeypatch.delenv("DNAHLM_MODEL")
-        get_settings.cache_clear()
+    setting_env("DNAHLM_MODEL", str(tiny_checkpoint))
+    assert load_model().path == tiny_checkpoint
