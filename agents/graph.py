@@ -101,6 +101,10 @@ class Toolbox:
             "similar_sequences": lambda sequence, **kw: self.knowledge.similar(sequence, k=kw.get("k", 5)),
             "search_papers": lambda query, **kw: self.knowledge.papers(query, k=kw.get("k", 4)),
         }  # fmt: skip
+        self.prepare = {  # one-time work before a tool's first call, under the agent's fit_timeout
+            "predict": lambda sequence, **kw: self.knowledge.prepare(kw.get("task", "promoter"),
+                                                                     kw.get("method", "fused")),
+        }  # fmt: skip
 
     def scan_motifs(self, sequence: str, p_value: float = 1e-4, top: int = 10, **_: Any) -> Any:
         from .motif_tool import scan_result
@@ -170,6 +174,7 @@ def build_agent(
     store: Any = None,
     llm: Any = None,
     tool_timeout: float = 60.0,
+    fit_timeout: float = 600.0,
     max_steps: int = 8,
     max_rounds: int = 2,
 ) -> Any:
@@ -181,6 +186,8 @@ def build_agent(
         store: an open KnowledgeStore instead of ``index``.
         llm: a LangChain chat model with tool calling to plan instead of the offline router.
         tool_timeout: seconds a tool may run before its call is reported as timed out.
+        fit_timeout: seconds the one-time preparation before a tool's call may take: the first prediction
+            for a task fits ``fused`` (about a minute on two CPU cores for a 1,400-row pool, cached after).
         max_steps: most tool calls in one answer.
         max_rounds: most planning rounds with an ``llm`` planner.
     """
@@ -223,7 +230,7 @@ def build_agent(
                 if tool == "search_papers":
                     call_args["query"] = with_found_factors(str(call_args.get("query", "")), results)
                 write({"tool": tool, "status": "start", "step": len(results) + 1})
-                results.append(_run(pool, toolbox, tool, call_args, tool_timeout, note))
+                results.append(_run(pool, toolbox, tool, call_args, tool_timeout, note, fit_timeout))
                 call = results[-1]
                 write({"tool": tool, "status": "done" if call.ok else "failed", "step": len(results),
                        "seconds": call.seconds, "error": call.error})  # fmt: skip
@@ -254,12 +261,23 @@ def build_agent(
 
 
 def _run(pool: ThreadPoolExecutor, toolbox: Toolbox, tool: str, args: dict[str, Any], timeout: float,
-         note: str | None) -> ToolCall:  # fmt: skip
+         note: str | None, fit_timeout: float | None = None) -> ToolCall:  # fmt: skip
+    """Call ``tool``; its one-time preparation (``toolbox.prepare``) first, with ``fit_timeout``."""
     shown = {k: (v if k != "sequence" else f"<{len(v)} bp>") for k, v in args.items()}
     fn = toolbox.functions.get(tool)
     if fn is None:
         return ToolCall(tool=tool, args=shown, ok=False, error=f"unknown tool {tool!r}")
     t0 = time.perf_counter()
+    prepare = getattr(toolbox, "prepare", {}).get(tool)
+    if prepare is not None:
+        limit = timeout if fit_timeout is None else fit_timeout
+        try:
+            pool.submit(prepare, **args).result(timeout=limit)
+        except FutureTimeout:
+            return ToolCall(tool=tool, args=shown, ok=False, seconds=round(time.perf_counter() - t0, 3),
+                            error=f"timed out after {limit:g} s preparing (fitting on first use)")  # fmt: skip
+        except (UserInputError, ValueError):
+            pass  # the call itself reports it
     future = pool.submit(fn, **args)
     try:
         result = future.result(timeout=timeout)

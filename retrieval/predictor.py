@@ -258,6 +258,11 @@ class FewShotPredictor:
         return np.log(np.clip(np.concatenate(list(components.values()), axis=1), 1e-6, 1.0))
 
     @property
+    def fitted(self) -> bool:
+        """Whether ``fused`` is ready to score (fitted here or read from the cache)."""
+        return self._fusion is not None
+
+    @property
     def fused_inputs(self) -> list[str]:
         """The inputs of the fitted ``fused`` combination, e.g. ``["instruct", "knn", "few-shot", "probe"]``."""
         return list(self._inputs)

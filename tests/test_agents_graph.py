@@ -366,6 +366,7 @@ def test_real_promoter_and_splice_questions_use_the_gue_pools(real_agent):
     prom = pools["prom_300_all"][0]["sequence"]  # held out of the indexed pool (rows 100+)
     a = ask(agent, "Is there a promoter in this sequence?", [prom])
     r = a.tool_calls[0].result
+    assert r is not None, a.tool_calls[0].error
     assert (r.task, r.kind, r.pool_size) == ("prom_300_all", "promoter", 1400)
     assert set(r.probs) == {"non-promoter", "promoter"} and r.label in a.text
     splice = pools["splice"][0]["sequence"]
@@ -401,6 +402,16 @@ def test_step_limit_and_tool_timeout(index, sft_checkpoint_session):
     with ThreadPoolExecutor(1) as pool:
         call = _run(pool, slow, "slow", {"sequence": "ACGT"}, 0.1, None)
     assert not call.ok and call.error == "timed out after 0.1 s" and call.args == {"sequence": "<4 bp>"}
+
+    # one-time preparation (fitting 'fused' on a task's first question) has its own, longer limit
+    prepared = SimpleNamespace(
+        functions={"t": lambda sequence: "done"}, prepare={"t": lambda sequence: _time.sleep(0.5)}
+    )
+    with ThreadPoolExecutor(1) as pool:
+        call = _run(pool, prepared, "t", {"sequence": "ACGT"}, 0.1, None, fit_timeout=5)
+        assert call.ok and call.result == "done" and call.seconds >= 0.5
+        call = _run(pool, prepared, "t", {"sequence": "ACGT"}, 5, None, fit_timeout=0.1)
+    assert not call.ok and call.error == "timed out after 0.1 s preparing (fitting on first use)"
 
 
 def test_every_enzyme_name_is_recognised_in_a_question():
