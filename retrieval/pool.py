@@ -267,32 +267,46 @@ def choose_c(
     """The ``c`` of ``grid`` with the lowest cross-validated log-loss on the rows (a seeded sample of at
     most ``max_rows``; folds stratified). Uses the pool only, so it is fair to fit at query time.
     """
-    from sklearn.model_selection import StratifiedKFold
-
     rng = np.random.default_rng(seed)
     rows = rng.permutation(len(y))[:max_rows]
     x, y = x[rows], y[rows]
-    folds = min(folds, int(np.unique(y, return_counts=True)[1].min()) if len(y) else 0)
-    if folds < 2:  # too few examples of some label to cross-validate: the usual default
+    split = stratified_folds(y, folds, seed)
+    if split is None:  # too few examples of some label to cross-validate: the usual default
         return 1.0
-    split = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y))
-    labels = sorted(set(y.tolist()))
-    loss = []
-    for c in grid:
-        p = out_of_fold_probs(x, y, split, labels, c=c, seed=seed)
-        loss.append(-sum(float(np.log(p[test, np.searchsorted(labels, y[test])]).sum()) for _, test in split))
+    loss = [out_of_fold_log_loss(x, y, split, c=c, seed=seed) for c in grid]
     return float(grid[int(np.argmin(loss))])
+
+
+def stratified_folds(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """Seeded stratified ``(train, test)`` folds of the rows; fewer folds when a label has fewer rows,
+    None when some label has only one."""
+    from sklearn.model_selection import StratifiedKFold
+
+    folds = min(folds, int(np.unique(y, return_counts=True)[1].min()) if len(y) else 0)
+    if folds < 2:
+        return None
+    return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
+
+def out_of_fold_log_loss(
+    x: np.ndarray, y: np.ndarray, split: Sequence[tuple[np.ndarray, np.ndarray]], *, c: float,
+    standardise: bool = True, seed: int = 0,
+) -> float:  # fmt: skip
+    """Mean log-loss of logistic regression over the rows, each scored by the fit on the other folds."""
+    labels = sorted(set(y.tolist()))
+    p = out_of_fold_probs(x, y, split, labels, c=c, standardise=standardise, seed=seed)
+    return -float(np.log(p[np.arange(len(y)), np.searchsorted(labels, y)]).mean())
 
 
 def out_of_fold_probs(
     x: np.ndarray, y: np.ndarray, split: Sequence[tuple[np.ndarray, np.ndarray]], labels: Sequence[int],
-    *, c: float, seed: int = 0,
+    *, c: float, standardise: bool = True, seed: int = 0,
 ) -> np.ndarray:  # fmt: skip
-    """Probabilities (N, len(labels)) of every row from standardised logistic regression fitted on the
-    other folds of ``split`` (``(train, test)`` index pairs covering the rows once)."""
+    """Probabilities (N, len(labels)) of every row from logistic regression (standardised by default)
+    fitted on the other folds of ``split`` (``(train, test)`` index pairs covering the rows once)."""
     out = np.zeros((len(y), len(labels)))
     for train, test in split:
-        model = LinearModel.fit(x[train], y[train], c=c, standardise=True, seed=seed)
+        model = LinearModel.fit(x[train], y[train], c=c, standardise=standardise, seed=seed)
         out[test] = model.predict_proba(x[test], labels)
     return out
 

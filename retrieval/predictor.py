@@ -17,7 +17,9 @@ Methods (fixed spellings, see :data:`dnahlm.evaluate.METHOD_NAMES`):
   pool is often its tuning data, and the model scores its own tuning rows better than new ones; so when the
   checkpoint records the rows it was tuned on (:mod:`dnahlm.tuned`) and the pool has at least
   :data:`MIN_UNTUNED_PER_LABEL` other rows of each label, the calibration rows are drawn from those.
-  :attr:`FewShotPredictor.calibrated_on` says which happened.
+  :attr:`FewShotPredictor.calibrated_on` says which happened. When the pool-trained inputs alone (kNN,
+  probe, CNN) have the lower cross-validated log-loss on the calibration rows, ``fused`` combines only
+  those (:attr:`PredictorConfig.select_inputs`, :attr:`FewShotPredictor.fused_inputs`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,16 +41,27 @@ from dnahlm.tasks import Example, Task
 from dnahlm.types import Evidence, Prediction
 
 from .motif_cnn import MotifCNN
-from .pool import ExamplePool, LinearModel, LinearProbe, Neighbour, knn_probs, probe_features
+from .pool import (
+    ExamplePool,
+    LinearModel,
+    LinearProbe,
+    Neighbour,
+    knn_probs,
+    out_of_fold_log_loss,
+    probe_features,
+    stratified_folds,
+)
 from .prompting import fit_shots
 
 METHODS = ("instruct", "knn", "few-shot", "fused")
-FIT_FORMAT = 4
+FIT_FORMAT = 5
 """Version of the cached ``fused`` fit files."""
 MIN_PROBE_POOL = 40
 """Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
 MIN_CNN_POOL = 500
 """Pool rows (outside the calibration split) needed to train the motif CNN that ``fused`` includes."""
+POOL_INPUTS = ("knn", "probe", "cnn")
+"""Inputs of ``fused`` learnt from the pool alone, without the language model (see ``select_inputs``)."""
 MIN_UNTUNED_PER_LABEL = 20
 """Rows of every label the checkpoint was not tuned on that a pool needs for ``fused`` to calibrate on them."""
 
@@ -75,6 +88,11 @@ class PredictorConfig:
     motif_cnn: bool = True
     """Include the motif CNN in ``fused`` (trained on the pool when fitting: about a minute on 20,000 rows
     of 100 bases on 2 cores; False for a quicker, weaker fit)."""
+    select_inputs: bool = True
+    """Let ``fused`` drop the language model's inputs (instruct, few-shot, head) when the pool-trained
+    ones alone (:data:`POOL_INPUTS`) have the lower 5-fold cross-validated log-loss on the calibration
+    rows. Only pool rows decide it, so it is fair at query time; a weak checkpoint then costs nothing,
+    and ``fused`` skips the model's passes when it scores."""
     batch_size: int = 32
     seed: int = 0
     cache_dir: str | None = None
@@ -85,7 +103,16 @@ class PredictorConfig:
         """The settings a ``fused`` fit depends on (part of its cache key)."""
         return {
             k: getattr(self, k)
-            for k in ("k", "shots", "balanced", "temperature", "calibration", "motif_cnn", "seed")
+            for k in (
+                "k",
+                "shots",
+                "balanced",
+                "temperature",
+                "calibration",
+                "motif_cnn",
+                "select_inputs",
+                "seed",
+            )
         }
 
 
@@ -130,6 +157,9 @@ class FewShotPredictor:
         self._rows: np.ndarray | None = None  # while fitting: the pool rows being scored
         self._head: Any = False  # False: not looked up yet; None: the checkpoint has no head for this task
         self.calibrated_on: str | None = None
+        self.input_losses: dict[str, float] | None = None
+        """After :meth:`fit`: the cross-validated log-loss of each input set ``fused`` chose from (None when
+        there was no choice)."""
         """After :meth:`fit`: ``"untuned rows"`` (pool rows the checkpoint was not tuned on) or ``"pool"``."""
         self.calibration: tuple[dict[str, np.ndarray], np.ndarray] | None = None
         """After a :meth:`fit` (not one read from the cache): the out-of-sample inputs of the calibration
@@ -227,21 +257,28 @@ class FewShotPredictor:
 
     # --------------------------------------------------------------------------------- fused
     def components(
-        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]]
+        self,
+        sequences: Sequence[str],
+        vectors: np.ndarray,
+        neighbours: Sequence[Sequence[Neighbour]],
+        only: Collection[str] | None = None,
     ) -> dict[str, np.ndarray]:
-        """Every input of ``fused``, (Q, C) each: instruct, knn, few-shot, and probe / cnn / head where
-        present."""
-        out = {
-            "instruct": self.instruct_probs(sequences),
-            "knn": self.knn_probs(neighbours),
-            "few-shot": self.few_shot_probs(sequences, vectors, neighbours),
-        }
-        if self._probe is not None:
+        """Every input of ``fused`` (or those in ``only``), (Q, C) each: instruct, knn, few-shot, and
+        probe / cnn / head where present."""
+        want = set(only) if only is not None else {"instruct", "knn", "few-shot", "probe", "cnn", "head"}
+        out = {}
+        if "instruct" in want:
+            out["instruct"] = self.instruct_probs(sequences)
+        if "knn" in want:
+            out["knn"] = self.knn_probs(neighbours)
+        if "few-shot" in want:
+            out["few-shot"] = self.few_shot_probs(sequences, vectors, neighbours)
+        if self._probe is not None and "probe" in want:
             x = self._probe_x[self._rows] if self._rows is not None else probe_features(sequences)
             out["probe"] = self._probe.predict_proba(x)
-        if self._cnn is not None:
+        if self._cnn is not None and "cnn" in want:
             out["cnn"] = self._cnn.predict_proba(sequences)
-        head = self.head_probs(sequences)
+        head = self.head_probs(sequences) if "head" in want else None
         if head is not None:
             out["head"] = head
         return out
@@ -314,8 +351,8 @@ class FewShotPredictor:
             parts = self.components(seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True))
         finally:
             self._excluding, self._rows = False, None
-        self._inputs, self.calibration = list(parts), (parts, y)
-        self._fusion = self.fit_combination(parts, y)
+        self._inputs, self.calibration = self.choose_inputs(parts, y), (parts, y)
+        self._fusion = self.fit_combination({n: parts[n] for n in self._inputs}, y)
         if self._probe is not None:  # as in stacking: the combination was fitted on out-of-sample probe
             # scores; at query time the probe may learn from the whole pool (with the strength chosen above)
             self._probe = LinearProbe(self.task, c=self._probe.c, seed=self.config.seed).fit(
@@ -326,6 +363,28 @@ class FewShotPredictor:
             self._save_fit(cached)
         return self
 
+    def choose_inputs(self, components: dict[str, np.ndarray], labels: np.ndarray) -> list[str]:
+        """The inputs ``fused`` combines: all of ``components``, or only the pool-trained ones
+        (:data:`POOL_INPUTS`) when their combination has the lower 5-fold cross-validated log-loss on these
+        calibration rows (with ``config.select_inputs``; it sets :attr:`input_losses`)."""
+        names = list(components)
+        pool_only = [n for n in names if n in POOL_INPUTS]
+        self.input_losses = None
+        split = stratified_folds(labels, 5, self.config.seed)
+        if not self.config.select_inputs or len(pool_only) in (0, len(names)) or split is None:
+            return names
+        self.input_losses = {
+            key: round(
+                out_of_fold_log_loss(
+                    self._features({n: components[n] for n in subset}), labels, split,
+                    c=1.0, standardise=False, seed=self.config.seed,
+                ),
+                5,
+            )
+            for key, subset in (("all", names), ("pool only", pool_only))
+        }  # fmt: skip
+        return pool_only if self.input_losses["pool only"] < self.input_losses["all"] else names
+
     def fit_combination(self, components: dict[str, np.ndarray], labels: np.ndarray) -> LinearModel:
         """The ``fused`` combination fitted on these inputs (Q, C each) of labelled rows."""
         return LinearModel.fit(self._features(components), labels, c=1.0, seed=self.config.seed)
@@ -334,11 +393,11 @@ class FewShotPredictor:
         """The calibrated combination of :meth:`components` (fitted on first use), (Q, C)."""
         if self._fusion is None:
             self.fit()
-        if list(components) != self._inputs:
-            raise ConfigError(
-                f"fused was fitted on {self._inputs}, but the inputs now are {list(components)}"
-            )
-        return self._fusion.predict_proba(self._features(components), self.task.label_ids)
+        missing = [n for n in self._inputs if n not in components]
+        if missing:
+            raise ConfigError(f"fused was fitted on {self._inputs}, but {missing} are missing now")
+        chosen = {n: components[n] for n in self._inputs}
+        return self._fusion.predict_proba(self._features(chosen), self.task.label_ids)
 
     # --------------------------------------------------------------------------------- fit cache
     def _cache_path(self) -> Path | None:
@@ -381,6 +440,7 @@ class FewShotPredictor:
                 "probe_c": None if self._probe is None else self._probe.c,
                 "cnn": None if self._cnn is None else self._cnn.to_json(),
                 "calibrated_on": self.calibrated_on,
+                "input_losses": self.input_losses,
             },
         )
 
@@ -396,7 +456,7 @@ class FewShotPredictor:
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
             return False
         self._fusion, self._inputs, self._cnn = fusion, list(data["inputs"]), cnn
-        self.calibrated_on = data.get("calibrated_on")
+        self.calibrated_on, self.input_losses = data.get("calibrated_on"), data.get("input_losses")
         self._probe = (
             None
             if probe is None
@@ -427,7 +487,9 @@ class FewShotPredictor:
         if "fused" in methods:
             if self._fusion is None:
                 self.fit()
-            parts = self.components(sequences, vectors, neighbours)
+            # the fused inputs, the other methods asked for, and with fused_inputs every candidate
+            need = None if fused_inputs else {*self._inputs, *(m for m in methods if m != "fused")}
+            parts = self.components(sequences, vectors, neighbours, only=need)
             out = {m: parts[m] for m in methods if m != "fused"}
             out["fused"] = self.fused_probs(parts)
             extra = {k: v for k, v in parts.items() if k not in METHODS} if fused_inputs else {}

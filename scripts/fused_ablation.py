@@ -43,7 +43,7 @@ def ablate(predictor: FewShotPredictor, sequences: list[str], labels: np.ndarray
     label_of = np.array(predictor.task.label_ids)
     out, preds = {}, {}
     for subset, names in SUBSETS.items():
-        keep = [n for n in predictor.fused_inputs if n in names]
+        keep = [n for n in calibration if n in names]  # of every candidate, chosen or not
         model = predictor.fit_combination({n: calibration[n] for n in keep}, y)
         probs = model.predict_proba(predictor._features({n: scored[n] for n in keep}), label_of)
         preds[subset] = label_of[probs.argmax(1)]

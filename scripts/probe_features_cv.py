@@ -20,7 +20,7 @@ import numpy as np
 from dnahlm.files import write_json_atomic
 from dnahlm.index.embed import KmerEmbeddings
 from dnahlm.metrics import mcc
-from dnahlm.retrieval.pool import choose_c, out_of_fold_probs
+from dnahlm.retrieval.pool import choose_c, out_of_fold_probs, stratified_folds
 from dnahlm.tasks import get_task, read_pool
 
 FEATURE_SETS = {
@@ -34,10 +34,8 @@ FEATURE_SETS = {
 
 def cross_validate(x: np.ndarray, y: np.ndarray, labels: list[int], seed: int = 0) -> dict:
     """The chosen C, and mean log-loss and MCC over 3 stratified folds (the folds :func:`choose_c` uses)."""
-    from sklearn.model_selection import StratifiedKFold
-
     c = choose_c(x, y, seed=seed)
-    split = list(StratifiedKFold(3, shuffle=True, random_state=seed).split(x, y))
+    split = stratified_folds(y, 3, seed)
     p = out_of_fold_probs(x, y, split, labels, c=c, seed=seed)
     truth = np.searchsorted(labels, y)
     losses = [-float(np.log(p[test, truth[test]]).mean()) for _, test in split]

@@ -82,6 +82,7 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
         "fit_seconds": round(fit_s, 1),
         "predict_seconds": round(predict_s, 1),
         "fused_inputs": predictor.fused_inputs,
+        "input_losses": predictor.input_losses,
         "calibrated_on": predictor.calibrated_on,
         "seed": config.seed,
         "kmer_lr_c": baseline.c,

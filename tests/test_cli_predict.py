@@ -61,6 +61,8 @@ def test_fused_trains_the_motif_cnn_on_a_large_pool_unless_told_not_to(tmp_path,
         fits = {f: json.loads(f.read_text()) for f in (tmp_path / "home" / "fits").glob("fused-*.json")}
         inputs.append(next(d["inputs"] for f, d in fits.items() if d["inputs"] not in inputs))
     assert "cnn" in inputs[0] and "cnn" not in inputs[1]
+    assert main(["predict", GC, "--pool", str(big), "--labels", LABELS]) == 0  # the cached fit, as text
+    assert f"fused combines: {', '.join(inputs[0])}" in capsys.readouterr().err
 
 
 def test_pool_from_an_index(tmp_path, pool, capsys):

@@ -131,4 +131,6 @@ def run(args: argparse.Namespace) -> int:
         for e in p.evidence:
             print(f"    evidence {e.id}  label={e.label}  similarity={e.score:.3f}")
     print(f"task {task.name}: {len(pool)} pool examples; labels {task.labels}", file=sys.stderr)
+    if args.method == "fused":  # which inputs the combination kept (the model's are left out when they hurt)
+        print(f"fused combines: {', '.join(predictor.fused_inputs)}", file=sys.stderr)
     return 0
