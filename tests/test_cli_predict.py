@@ -65,6 +65,18 @@ def test_fused_trains_the_motif_cnn_on_a_large_pool_unless_told_not_to(tmp_path,
     assert f"fused combines: {', '.join(inputs[0])}" in capsys.readouterr().err
 
 
+def test_select_inputs_compares_the_input_sets_on_the_calibration_rows(pool, tmp_path, setting_env, capsys):
+    setting_env("DNAHLM_HOME", str(tmp_path / "home"))
+    fits = {}
+    for extra in ([], ["--select-inputs"]):
+        assert main(["predict", GC, "--pool", str(pool), "--labels", LABELS, *extra]) == 0
+        assert capsys.readouterr().out.startswith("query (40 bp): gc-rich  [fused: ")
+        new = [f for f in (tmp_path / "home" / "fits").glob("fused-*.json") if f not in fits]
+        fits[new[0]] = json.loads(new[0].read_text())["input_losses"]
+    plain, selected = fits.values()
+    assert plain is None and set(selected) == {"all", "pool only"}
+
+
 def test_pool_from_an_index(tmp_path, pool, capsys):
     assert (
         main(["index", "add", str(tmp_path / "idx"), str(pool), "--labels", LABELS, "--task", "motif"]) == 0

@@ -76,8 +76,8 @@ def test_fused_combines_every_method_and_the_head(motif_task, pool, test_rows, s
     config = PredictorConfig(calibration=60, k=8, shots=2, batch_size=16)
     predictor = FewShotPredictor(motif_task, pool, model=sft_loaded, config=config).fit()
     # instruct, knn, few-shot, the k-mer probe and the checkpoint's head: two classes each
-    assert list(predictor.calibration[0]) == ["instruct", "knn", "few-shot", "probe", "head"]
-    assert predictor.fused_inputs in (list(predictor.calibration[0]), ["knn", "probe"])
+    assert predictor.fused_inputs == ["instruct", "knn", "few-shot", "probe", "head"]
+    assert predictor.input_losses is None  # no input selection unless asked for
     preds = predictor.predict([e.sequence for e in test_rows], method="fused")
     assert accuracy(preds, test_rows) >= 0.9
     few = predictor.predict([e.sequence for e in test_rows[:8]], method="few-shot")
@@ -93,7 +93,7 @@ def test_fused_works_for_a_task_the_model_never_saw(tiny_loaded):
         task, pool, model=tiny_loaded, config=PredictorConfig(calibration=50, batch_size=16)
     )
     preds = predictor.predict([e.sequence for e in test], method="fused")
-    assert list(predictor.calibration[0]) == ["instruct", "knn", "few-shot", "probe"]  # no head for it
+    assert predictor.fused_inputs == ["instruct", "knn", "few-shot", "probe"]  # no head for this task
     assert accuracy(preds, test) >= 0.85
     assert {p.label_name for p in preds} == {"low", "high"}
 
@@ -132,7 +132,7 @@ def test_a_large_pool_adds_the_motif_cnn_and_caches_it(motif_task, tiny_loaded, 
     test = motif_examples(30, 32)
     config = PredictorConfig(calibration=60, batch_size=16, cache_dir=str(tmp_path))
     first = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()
-    assert list(first.calibration[0]) == ["instruct", "knn", "few-shot", "probe", "cnn"]
+    assert first.fused_inputs == ["instruct", "knn", "few-shot", "probe", "cnn"]
     probs, _ = first.method_probs([e.sequence for e in test], ["fused"])
     assert np.mean(probs["fused"].argmax(1) == [e.label for e in test]) >= 0.9
     cnn_alone = first.components([e.sequence for e in test], *_query_inputs(first, test))["cnn"]
@@ -143,7 +143,7 @@ def test_a_large_pool_adds_the_motif_cnn_and_caches_it(motif_task, tiny_loaded, 
     quick = FewShotPredictor(
         motif_task, pool, model=tiny_loaded, config=PredictorConfig(calibration=60, motif_cnn=False)
     ).fit()
-    assert "cnn" not in quick.calibration[0]
+    assert "cnn" not in quick.fused_inputs
 
 
 def _query_inputs(predictor, examples):
@@ -158,7 +158,7 @@ def test_a_small_pool_is_calibrated_on_all_rows_without_the_probe(motif_task, ti
         motif_task, small, model=tiny_loaded, config=PredictorConfig(batch_size=16)
     ).fit()
     assert predictor._probe is None
-    assert list(predictor.calibration[0]) == ["instruct", "knn", "few-shot"]
+    assert predictor.fused_inputs == ["instruct", "knn", "few-shot"]
 
 
 def test_fused_drops_the_model_inputs_only_when_they_do_not_help(motif_task, pool):
@@ -170,14 +170,14 @@ def test_fused_drops_the_model_inputs_only_when_they_do_not_help(motif_task, poo
         p1 = 1 / (1 + np.exp(-(signal * (2 * y - 1) + rng.normal(0, 1, len(y)))))
         return np.stack([1 - p1, p1], 1)
 
-    predictor = FewShotPredictor(motif_task, pool)
+    predictor = FewShotPredictor(motif_task, pool, config=PredictorConfig(select_inputs=True))
     weak_model = {"instruct": probs(0.0), "few-shot": probs(0.0), "knn": probs(1.5), "probe": probs(1.5)}
     assert predictor.choose_inputs(weak_model, y) == ["knn", "probe"]
     assert predictor.input_losses["pool only"] < predictor.input_losses["all"]
     strong_model = {"instruct": probs(3.0), "few-shot": probs(0.0), "knn": probs(0.5), "probe": probs(0.0)}
     assert predictor.choose_inputs(strong_model, y) == list(strong_model)
     assert predictor.input_losses["all"] < predictor.input_losses["pool only"]
-    fixed = FewShotPredictor(motif_task, pool, config=PredictorConfig(select_inputs=False))
+    fixed = FewShotPredictor(motif_task, pool)  # the default keeps every input
     assert fixed.choose_inputs(weak_model, y) == list(weak_model) and fixed.input_losses is None
 
 

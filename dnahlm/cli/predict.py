@@ -47,6 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="leave the motif CNN out of 'fused' (a quicker fit on a large pool)",
     )  # fmt: skip
     p.add_argument(
+        "--select-inputs", action="store_true",
+        help="let 'fused' leave the model's scores out when the pool's own inputs do as well by "
+        "cross-validation on the calibration rows (much faster then; see docs/model-card.md)",
+    )  # fmt: skip
+    p.add_argument(
         "--no-cache",
         action="store_true",
         help="refit 'fused' instead of reusing a fit kept in DNAHLM_HOME/fits",
@@ -116,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         shots=args.shots,
         evidence=args.evidence,
         motif_cnn=args.motif_cnn,
+        select_inputs=args.select_inputs,
         batch_size=settings.batch_size,
         cache_dir=None if args.no_cache else str(settings.home / "fits"),
     )
