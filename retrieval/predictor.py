@@ -159,10 +159,10 @@ class FewShotPredictor:
         self._rows: np.ndarray | None = None  # while fitting: the pool rows being scored
         self._head: Any = False  # False: not looked up yet; None: the checkpoint has no head for this task
         self.calibrated_on: str | None = None
-        self.input_losses: dict[str, float] | None = None
-        """After :meth:`fit`: the cross-validated log-loss of each input set ``fused`` chose from (None when
-        there was no choice)."""
         """After :meth:`fit`: ``"untuned rows"`` (pool rows the checkpoint was not tuned on) or ``"pool"``."""
+        self.input_losses: dict[str, float] | None = None
+        """After :meth:`fit` with ``select_inputs``: the cross-validated log-loss of each input set ``fused``
+        chose from (None when there was no choice)."""
         self.calibration: tuple[dict[str, np.ndarray], np.ndarray] | None = None
         """After a :meth:`fit` (not one read from the cache): the out-of-sample inputs of the calibration
         rows and their labels, which the combination was fitted on (for diagnostics such as
@@ -372,8 +372,10 @@ class FewShotPredictor:
         names = list(components)
         pool_only = [n for n in names if n in POOL_INPUTS]
         self.input_losses = None
+        if not self.config.select_inputs or len(pool_only) in (0, len(names)):
+            return names
         split = stratified_folds(labels, 5, self.config.seed)
-        if not self.config.select_inputs or len(pool_only) in (0, len(names)) or split is None:
+        if split is None:  # too few rows of some label to cross-validate
             return names
         self.input_losses = {
             key: round(
