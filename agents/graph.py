@@ -268,7 +268,7 @@ def _run(pool: ThreadPoolExecutor, toolbox: Toolbox, tool: str, args: dict[str, 
     if fn is None:
         return ToolCall(tool=tool, args=shown, ok=False, error=f"unknown tool {tool!r}")
     t0 = time.perf_counter()
-    prepare = getattr(toolbox, "prepare", {}).get(tool)
+    prepare = toolbox.prepare.get(tool)
     if prepare is not None:
         limit = timeout if fit_timeout is None else fit_timeout
         try:

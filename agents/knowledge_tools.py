@@ -138,6 +138,7 @@ class KnowledgeTools:
         self.model = model
         self.calibration = calibration
         self._predictors: dict[str, Any] = {}
+        self._task_names: dict[str, str] = {}  # asked-for task or kind -> its pool's name (one query each)
         self._retrievers: dict[str, Any] = {}  # built once: BM25 indexes the papers, MiniLM loads once
         self._loaded: Any = None
         self._heads: dict[str, Any] = {}  # classification heads of the checkpoint, loaded on first use
@@ -155,6 +156,11 @@ class KnowledgeTools:
     # ------------------------------------------------------------------------------------ predict
     def resolve_task(self, task: str) -> str:
         """A task name in the index for a kind (``promoter`` -> the first promoter task) or a name."""
+        if task not in self._task_names:
+            self._task_names[task] = self._resolve_task(task)
+        return self._task_names[task]
+
+    def _resolve_task(self, task: str) -> str:
         names = (
             [str(v) for v, _ in self.store.values("examples", "task")]
             if "examples" in self.store.collections

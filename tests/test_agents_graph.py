@@ -398,7 +398,7 @@ def test_step_limit_and_tool_timeout(index, sft_checkpoint_session):
 
     from types import SimpleNamespace
 
-    slow = SimpleNamespace(functions={"slow": lambda sequence: _time.sleep(2)})
+    slow = SimpleNamespace(functions={"slow": lambda sequence: _time.sleep(2)}, prepare={})
     with ThreadPoolExecutor(1) as pool:
         call = _run(pool, slow, "slow", {"sequence": "ACGT"}, 0.1, None)
     assert not call.ok and call.error == "timed out after 0.1 s" and call.args == {"sequence": "<4 bp>"}
