@@ -207,7 +207,7 @@ def build_ivfpq(path: Path, n: int, gt_queries: np.ndarray) -> dict[str, Any]:
         best_s, best_i = np.take_along_axis(cand_s, keep, axis=1), np.take_along_axis(cand_i, keep, axis=1)
         if start + len(x) == train_at:
             t = time.perf_counter()
-            store.commit()  # trains IVF-PQ on the first batch (KnowledgeStore._maybe_convert)
+            store.commit()  # trains IVF-PQ on the first batch (store.convert_if_due)
             timed["train_commit"] = time.perf_counter() - t
     t = time.perf_counter()
     store.commit()

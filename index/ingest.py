@@ -214,6 +214,11 @@ def add_file(
     if store.has_source(collection, sha):
         report.skipped = True
         return report
+    store.begin()  # the lock, and the newest state: another process may have committed meanwhile
+    if store.has_source(collection, sha):  # ... this very file
+        store.rollback()
+        report.skipped = True
+        return report
     is_sequence = spec["name"] in SEQUENCE_EMBEDDERS
     rows = windowed(
         iter_records(p, collection, task=task, fasta=fasta, errors=errors), window or WindowConfig()

@@ -27,7 +27,8 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,8 @@ MIN_IVFPQ_TRAIN = 256 * 39
 """Vectors needed to train the 256 codes of each PQ sub-quantiser; ``ivfpq`` collections stay exact below."""
 IVFPQ_TRAIN_SAMPLE = 100_000
 """IVF-PQ is trained on a random sample of at most this many vectors."""
+LOCK_TIMEOUT = 600.0
+"""Seconds a writer waits for another process's write to the same index to finish."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _SCHEMA = f"""
@@ -162,6 +165,46 @@ def train_ivfpq(sample: np.ndarray, n_total: int | None = None, *, m: int | None
     return index
 
 
+def _lock(folder: Path, timeout: float) -> int:
+    """An exclusive ``flock`` on ``folder/.lock``, waiting up to ``timeout`` seconds; returns its fd."""
+    fd = os.open(folder / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError as exc:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise UserInputError(
+                    f"{folder}: another process has been writing this index for over {timeout:g} s; "
+                    "try again when it has finished"
+                ) from exc
+            time.sleep(0.05)
+
+
+def convert_if_due(col: Collection) -> None:
+    """Train IVF-PQ for ``ivfpq`` collections, and for ``auto`` ones that outgrew exact search.
+
+    Trains on a sample of at most :data:`IVFPQ_TRAIN_SAMPLE` vectors and encodes the exact index's
+    vectors in chunks, so the conversion needs little memory beyond the exact index itself.
+    """
+    faiss = _faiss()
+    if col.index is None or isinstance(faiss.downcast_index(col.index), faiss.IndexIVF):
+        return
+    wanted = col.index_type == "ivfpq" or (col.index_type == "auto" and col.count > AUTO_IVFPQ_AT)
+    if not wanted or col.count < MIN_IVFPQ_TRAIN:
+        return
+    exact, n = col.index.index, col.index.ntotal
+    ids = faiss.vector_to_array(col.index.id_map)
+    rows = np.sort(np.random.default_rng(0).permutation(n)[: min(n, IVFPQ_TRAIN_SAMPLE)])
+    index = train_ivfpq(exact.reconstruct_batch(rows.astype(np.int64)), n)
+    for start in range(0, n, 50_000):
+        stop = min(n, start + 50_000)
+        index.add_with_ids(exact.reconstruct_n(start, stop - start), ids[start:stop])
+    col.index, col.dirty = index, True
+
+
 class KnowledgeStore:
     """Collections of embedded records in one folder; see the module docstring for the on-disk format.
 
@@ -176,11 +219,20 @@ class KnowledgeStore:
             hits = store.search("examples", query_vectors, k=5, filter={"task": "tf_0"})
     """
 
-    def __init__(self, path: str | Path, *, create: bool = False, verify: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = False,
+        verify: bool = True,
+        lock_timeout: float = LOCK_TIMEOUT,
+    ) -> None:
         self.path = Path(path)
+        self.lock_timeout = lock_timeout
         self._verify = verify
         self._lock: int | None = None
         self._pending: Path | None = None  # SQLite file of the staged generation
+        self._pending_generation = 0
         self._version = 0  # bumped by every change, staged or committed (invalidates cached selectors)
         self._selectors: dict[tuple[str, str, int], Any] = {}
         self.generation = 0
@@ -394,26 +446,82 @@ class KnowledgeStore:
         return np.ascontiguousarray(v)
 
     # ----------------------------------------------------------------------------------- writing
-    def _begin(self) -> None:
-        """Take the write lock and stage a new generation (a copy of the current SQLite file)."""
+    def begin(self, timeout: float | None = None) -> None:
+        """Take the write lock and stage a new generation on top of the newest committed one.
+
+        Another process may have committed since this store was opened: the state is read again under
+        the lock, so staged changes always build on the latest generation and no writer commits over
+        another's records. Called by every write; call it first yourself when a decision (such as "is
+        this file already in?") must see the state the write will build on.
+
+        Args:
+            timeout: seconds to wait for another writer to finish (default: the store's ``lock_timeout``).
+
+        Raises:
+            UserInputError: the lock was still held by another process after ``timeout`` seconds.
+        """
         if self._pending is not None:
             return
-        fd = os.open(self.path / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
+        fd = _lock(self.path, self.lock_timeout if timeout is None else timeout)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
+            self._refresh()
+        except BaseException:
+            fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
-            raise UserInputError(
-                f"{self.path}: another process is writing this index; try again later"
-            ) from exc
+            raise
         self._lock = fd
         self._remove_partials()
-        pending = self.path / f"meta.{self.generation + 1}.sqlite.partial"
+        self._pending_generation = self._next_generation()
+        pending = self.path / f"meta.{self._pending_generation}.sqlite.partial"
         db = sqlite3.connect(pending, check_same_thread=False)
         self._db.backup(db)  # also turns the in-memory database of a new index into a file
         db.executescript(_SCHEMA)
         self._db.close()
         self._db, self._pending = db, pending
+
+    _begin = begin
+
+    def _refresh(self) -> None:
+        """Read the committed state again if another process committed since it was read."""
+        manifest = self.path / "manifest.json"
+        if not manifest.is_file():
+            return
+        try:
+            generation = json.loads(manifest.read_text()).get("generation")
+        except (OSError, ValueError, AttributeError):
+            generation = None  # _load below reports what is wrong with it
+        if generation == self.generation and self.generation:
+            return
+        self._db.close()
+        self.collections.clear()
+        self._selectors.clear()
+        self._version += 1
+        self._load(manifest)
+
+    def _next_generation(self) -> int:
+        return max(self.generation, self.next_generation(self.path) - 1) + 1
+
+    @staticmethod
+    def next_generation(folder: Path) -> int:
+        """One past every generation whose files are in ``folder`` (so that a restored older manifest never
+        leads a commit to overwrite the files of a newer generation)."""
+        found = [
+            int(m.group(1))
+            for f in folder.iterdir()
+            if (m := re.fullmatch(r"[a-z][a-z0-9_-]*\.(\d+)\.(?:sqlite|faiss)", f.name))
+        ]
+        return max(found, default=0) + 1
+
+    @staticmethod
+    @contextlib.contextmanager
+    def writing(folder: str | Path, timeout: float | None = None) -> Iterator[None]:
+        """Hold ``folder``'s write lock (as a writing store does) for work outside a store, e.g. a repair."""
+        fd = _lock(Path(folder), LOCK_TIMEOUT if timeout is None else timeout)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     def _remove_partials(self) -> None:
         for stale in self.path.glob("*.partial"):
@@ -427,9 +535,10 @@ class KnowledgeStore:
             raise ConfigError(f"collection name {name!r}: use lower-case letters, digits, '-' and '_'")
         if index_type not in INDEX_TYPES:
             raise ConfigError(f"index type {index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
+        if name not in self.collections:
+            self._begin()  # reads the newest state: another writer may have created it meanwhile
         col = self.collections.get(name)
         if col is None:
-            self._begin()
             col = Collection(name=name, embedder=embedder, dimension=dimension, index_type=index_type)
             if index_type != "ivfpq":
                 col.index = new_faiss_index(index_type, dimension)
@@ -465,6 +574,7 @@ class KnowledgeStore:
             keys is not None and len(keys) != len(texts)
         ):
             raise UserInputError("add(): vectors, texts, metadatas (and keys) must have the same length")
+        self._begin()
         if collection not in self.collections:
             if embedder is None:
                 raise ConfigError(f"collection {collection!r} is new: say which embedder made the vectors")
@@ -473,7 +583,6 @@ class KnowledgeStore:
         if embedder is not None:
             self.ensure_collection(collection, embedder, col.dimension)
         v = self._as_vectors(col, vectors) if len(texts) else np.zeros((0, col.dimension), np.float32)
-        self._begin()
         keys = keys or [hashlib.sha256(t.encode()).hexdigest()[:32] for t in texts]
         if replace:
             self.delete([h.id for h in self.get_by_keys(collection, keys)])
@@ -509,10 +618,10 @@ class KnowledgeStore:
 
     def delete(self, ids: Sequence[int]) -> int:
         """Stage the deletion of records by row id; returns how many existed."""
-        rows = self._rows(ids)
-        if not rows:
+        if not self._rows(ids):
             return 0
         self._begin()
+        rows = self._rows(ids)  # again: begin() may have read a newer generation
         by_collection: dict[str, list[int]] = {}
         for rid, (_, _, coll, _) in rows.items():
             by_collection.setdefault(coll, []).append(rid)
@@ -526,6 +635,8 @@ class KnowledgeStore:
 
     def delete_source(self, source: str, collection: str | None = None) -> int:
         """Stage the deletion of every record that came from the file ``source``; returns the count."""
+        if self.count(collection, {"source": source}):
+            self._begin()
         ids = self.ids(collection, {"source": source})
         n = self.delete(ids)
         where, args = ("AND collection = ?", [collection]) if collection else ("", [])
@@ -580,10 +691,10 @@ class KnowledgeStore:
         if self._pending is None:
             return False
         faiss = _faiss()
-        gen = self.generation + 1
+        gen = self._pending_generation
         old = self._referenced()
         for col in self.collections.values():
-            self._maybe_convert(col)
+            convert_if_due(col)
             if not col.dirty:
                 continue
             final = self.path / f"{col.name}.{gen}.faiss"
@@ -614,27 +725,6 @@ class KnowledgeStore:
         self._release()
         self._collect_garbage(keep=old | self._referenced())
         return True
-
-    def _maybe_convert(self, col: Collection) -> None:
-        """Train IVF-PQ for ``ivfpq`` collections, and for ``auto`` ones that outgrew exact search.
-
-        Trains on a sample of at most :data:`IVFPQ_TRAIN_SAMPLE` vectors and encodes the exact index's
-        vectors in chunks, so the conversion needs little memory beyond the exact index itself.
-        """
-        faiss = _faiss()
-        if col.index is None or isinstance(faiss.downcast_index(col.index), faiss.IndexIVF):
-            return
-        wanted = col.index_type == "ivfpq" or (col.index_type == "auto" and col.count > AUTO_IVFPQ_AT)
-        if not wanted or col.count < MIN_IVFPQ_TRAIN:
-            return
-        exact, n = col.index.index, col.index.ntotal
-        ids = faiss.vector_to_array(col.index.id_map)
-        rows = np.sort(np.random.default_rng(0).permutation(n)[: min(n, IVFPQ_TRAIN_SAMPLE)])
-        index = train_ivfpq(exact.reconstruct_batch(rows.astype(np.int64)), n)
-        for start in range(0, n, 50_000):
-            stop = min(n, start + 50_000)
-            index.add_with_ids(exact.reconstruct_n(start, stop - start), ids[start:stop])
-        col.index, col.dirty = index, True
 
     def _referenced(self) -> set[str]:
         names = {c.file for c in self.collections.values() if c.file}
@@ -691,50 +781,3 @@ def _where(collection: str | None, filter: dict[str, Any] | None) -> tuple[str, 
         clauses.append(f"{column} IN ({','.join('?' * len(values))})")
         args.extend(values)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
-
-
-def repair(path: str | Path) -> int:
-    """Rewrite a lost or damaged ``manifest.json`` from the newest generation whose files are all intact.
-
-    Each generation's SQLite file keeps a copy of its collections' manifest (table ``manifest``), written
-    just before the file is committed; the FAISS files it names are checked against their SHA-256.
-
-    Returns:
-        The generation restored.
-
-    Raises:
-        DataFormatError: no complete generation was found (nothing is changed).
-    """
-    folder = Path(path)
-    gens = sorted(
-        (int(m.group(1)), f)
-        for f in folder.glob("meta.*.sqlite")
-        if (m := re.fullmatch(r"meta\.(\d+)\.sqlite", f.name))
-    )
-    problems = []
-    for gen, file in reversed(gens):
-        try:
-            db = sqlite3.connect(f"file:{file}?mode=ro&immutable=1", uri=True)
-            try:
-                (saved,) = db.execute("SELECT json FROM manifest").fetchone()
-            finally:
-                db.close()
-            collections = json.loads(saved)["collections"]
-            for c in collections.values():
-                if sha256_file(folder / c["file"]) != c["sha256"]:
-                    raise DataFormatError(f"{c['file']}: checksum differs")
-        except (sqlite3.DatabaseError, TypeError, ValueError, OSError, KeyError) as exc:
-            problems.append(f"generation {gen}: {exc}")
-            continue
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "generation": gen,
-            "sqlite": {"file": file.name, "sha256": sha256_file(file)},
-            "collections": collections,
-            "counts": {name: c["count"] for name, c in collections.items()},
-        }
-        write_json_atomic(folder / "manifest.json", manifest)
-        return gen
-    raise DataFormatError(
-        f"{folder}: no complete index generation to restore ({'; '.join(problems) or 'no meta.*.sqlite files'})"
-    )

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from dnahlm.errors import ConfigError, DataFormatError, UserInputError
-from dnahlm.index.store import KnowledgeStore, repair
+from dnahlm.index.repair import repair
+from dnahlm.index.store import KnowledgeStore
 
 SPEC = {"name": "kmer", "params": {"k": 3}}
 
@@ -119,19 +120,30 @@ def test_a_deleted_manifest_is_reported_and_repaired(tmp_path):
     (tmp_path / "ix" / "manifest.json").unlink()
     with pytest.raises(DataFormatError, match=r"manifest\.json: missing.*dnahlm index repair"):
         KnowledgeStore(tmp_path / "ix", create=True)  # create must not start over on top of the data
-    assert repair(tmp_path / "ix") == 1
+    report = repair(tmp_path / "ix")
+    assert report.restored == report.generation == 1
+    assert [(c.name, c.action, c.records) for c in report.collections] == [("examples", "kept", 50)]
     assert KnowledgeStore(tmp_path / "ix").count() == 50
 
 
-@pytest.mark.parametrize("victim", ["examples.1.faiss", "meta.1.sqlite"])
-def test_corrupted_or_truncated_files_are_named(tmp_path, victim):
+@pytest.mark.parametrize(
+    ("victim", "repair_says"),
+    [
+        # the vectors here are random, not k-mer profiles: they cannot be embedded again, so repair refuses
+        ("examples.1.faiss", r"would drop records \(examples: dropped 50 records"),
+        ("meta.1.sqlite", "no complete index generation"),
+    ],
+)
+def test_corrupted_or_truncated_files_are_named(tmp_path, victim, repair_says):
     filled(tmp_path / "ix")[0].close()
     f = tmp_path / "ix" / victim
     f.write_bytes(f.read_bytes()[:100])
     with pytest.raises(DataFormatError, match=f"{victim}: checksum differs"):
         KnowledgeStore(tmp_path / "ix")
-    with pytest.raises(DataFormatError, match="no complete index generation"):
+    before = {p.name: p.read_bytes() for p in (tmp_path / "ix").iterdir()}
+    with pytest.raises(DataFormatError, match=repair_says):
         repair(tmp_path / "ix")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ix").iterdir()} == before
 
 
 def test_a_manifest_that_is_not_json_is_named(tmp_path):
@@ -141,15 +153,19 @@ def test_a_manifest_that_is_not_json_is_named(tmp_path):
         KnowledgeStore(tmp_path / "ix")
 
 
-def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
+def test_a_second_writer_waits_for_the_first_and_builds_on_its_commit(tmp_path):
     first, _v = filled(tmp_path / "ix")
+    second = KnowledgeStore(tmp_path / "ix", lock_timeout=0.2)  # opened at generation 1, like the first
     first.add("examples", unit_vectors(1, seed=3), ["pending"], [{}])
-    second = KnowledgeStore(tmp_path / "ix")
-    with pytest.raises(UserInputError, match="another process is writing"):
+    with pytest.raises(UserInputError, match=r"another process has been writing this index for over 0\.2 s"):
         second.add("examples", unit_vectors(1, seed=4), ["other"], [{}])
     first.commit()
-    second = KnowledgeStore(tmp_path / "ix")
-    assert second.count() == 51
+    # the second writer read generation 1 before the first committed generation 2: its write must build on 2
+    second.add("examples", unit_vectors(1, seed=4), ["other"], [{}])
+    second.commit()
+    again = KnowledgeStore(tmp_path / "ix")
+    assert again.count() == 52 and again.generation == 3
+    assert {"pending", "other"} <= {h.text for h in again.get(again.ids("examples"))}
 
 
 def test_a_reader_keeps_its_state_while_a_writer_commits_twice(tmp_path):

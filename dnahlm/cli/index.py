@@ -85,9 +85,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     remove.set_defaults(handler=run_remove)
 
     repair = isub.add_parser(
-        "repair", help="restore a lost manifest.json from the newest complete generation"
+        "repair",
+        help="restore a whole index: a lost manifest, vectors rebuilt from the metadata; says what it keeps",
     )
     repair.add_argument("index_dir", type=Path)
+    repair.add_argument(
+        "--force",
+        action="store_true",
+        help="accept dropping records that cannot be restored (see the report)",
+    )
     repair.set_defaults(handler=run_repair)
 
 
@@ -230,8 +236,8 @@ def run_remove(args: argparse.Namespace) -> int:
 
 
 def run_repair(args: argparse.Namespace) -> int:
-    from dnahlm.index.store import repair
+    from dnahlm.index.repair import repair
 
-    gen = repair(args.index_dir)
-    print(f"{args.index_dir}: manifest restored from generation {gen}")
+    report = repair(args.index_dir, force=args.force, progress=lambda line: print(line, file=sys.stderr))
+    print("\n".join(report.lines()))
     return 0

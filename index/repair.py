@@ -1,0 +1,320 @@
+"""``dnahlm index repair``: bring a damaged index folder back to a whole state without losing records silently.
+
+What can go wrong on disk, and what repair does about it:
+
+- ``manifest.json`` lost or unreadable: it is rewritten from the newest generation whose files are intact
+  (each ``meta.<gen>.sqlite`` keeps a copy of its collections' manifest entries).
+- a collection's ``<name>.<gen>.faiss`` missing, truncated or altered: the metadata still holds every
+  record and the text that was embedded, so the vectors are rebuilt by embedding those texts again with
+  the collection's own embedder (named in the manifest), and written as a new generation.
+- the newest ``meta.<gen>.sqlite`` damaged: only an older generation can be restored, which may hold fewer
+  records. Repair then says, per collection, how many records it would keep and drop, and changes nothing
+  unless asked to (``force=True`` / ``--force``).
+
+A repair never overwrites a file: rebuilt vectors and metadata go under a new generation number, and the
+old files stay until the next commit collects them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dnahlm.errors import DataFormatError
+from dnahlm.files import fsync_path, sha256_file, write_json_atomic
+from dnahlm.index.store import FORMAT_VERSION, Collection, KnowledgeStore, convert_if_due, new_faiss_index
+
+EMBED_BATCH = 2048
+
+
+@dataclass
+class CollectionRepair:
+    """What repair did to one collection: ``kept`` (intact), ``rebuilt`` (re-embedded) or ``dropped``."""
+
+    name: str
+    action: str
+    records: int
+    dropped: int = 0
+    detail: str = ""
+
+    def line(self) -> str:
+        text = {
+            "kept": f"{self.name}: kept {self.records:,} records (intact)",
+            "rebuilt": f"{self.name}: rebuilt the vectors of {self.records:,} records from the metadata",
+            "dropped": f"{self.name}: dropped {self.dropped:,} records",
+        }[self.action]
+        if self.action != "dropped" and self.dropped:
+            text += f", dropped {self.dropped:,}"
+        return text + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class RepairReport:
+    """The generation repair started from, the one it wrote, and what happened to each collection."""
+
+    path: str
+    restored: int
+    generation: int
+    collections: list[CollectionRepair] = field(default_factory=list)
+    changed: bool = True
+
+    def lines(self) -> list[str]:
+        head = (
+            f"{self.path}: nothing to repair (generation {self.generation} is whole)"
+            if not self.changed
+            else f"{self.path}: generation {self.generation} written from generation {self.restored}"
+        )
+        return [head, *(f"  {c.line()}" for c in self.collections)]
+
+
+def _generations(folder: Path) -> list[tuple[int, Path]]:
+    return sorted(
+        (int(m.group(1)), f)
+        for f in folder.glob("meta.*.sqlite")
+        if (m := re.fullmatch(r"meta\.(\d+)\.sqlite", f.name))
+    )
+
+
+def _current(folder: Path) -> dict[str, Any] | None:
+    """The manifest as it is, when it is a readable JSON object (its counts say what should be there)."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _open_generation(folder: Path, file: Path, current: dict[str, Any] | None) -> tuple[dict, dict[str, int]]:
+    """A generation's saved collections and its record counts per collection; raises if it is damaged."""
+    named = (current or {}).get("sqlite") or {}
+    checked = isinstance(named, dict) and named.get("file") == file.name and named.get("sha256")
+    if checked and sha256_file(file) != named["sha256"]:
+        raise DataFormatError(f"{file.name}: checksum differs from the manifest")
+    db = sqlite3.connect(f"file:{file}?mode=ro&immutable=1", uri=True)
+    try:
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise DataFormatError(f"{file.name}: SQLite integrity check failed")
+        (saved,) = db.execute("SELECT json FROM manifest").fetchone()
+        counts = dict(db.execute("SELECT collection, COUNT(*) FROM records GROUP BY collection").fetchall())
+    finally:
+        db.close()
+    collections = json.loads(saved)["collections"]
+    if not isinstance(collections, dict):
+        raise DataFormatError(f"{file.name}: its saved manifest holds no collections")
+    return collections, counts
+
+
+def _faiss_intact(folder: Path, entry: dict[str, Any]) -> str:
+    """'' when the collection's FAISS file is there with its checksum, else what is wrong with it."""
+    name = entry.get("file")
+    if not name:
+        return "no vector file named"
+    f = folder / name
+    if not f.is_file():
+        return f"{name} missing"
+    if sha256_file(f) != entry.get("sha256"):
+        return f"{name} damaged"
+    return ""
+
+
+def _rebuild(file: Path, name: str, entry: dict[str, Any], progress: Callable[[str], None] | None) -> Any:
+    """A FAISS index of collection ``name``'s records, embedded again from their stored text."""
+    from dnahlm.index.embed import make_embedder
+
+    spec = entry["embedder"]
+    try:
+        embedder = make_embedder(spec["name"], **dict(spec.get("params", {})))
+    except Exception as exc:  # an embedder that cannot be built (its model is gone): say which
+        raise DataFormatError(
+            f"cannot rebuild {name!r}: its embedder {spec.get('name')!r} failed ({exc})"
+        ) from exc
+    db = sqlite3.connect(f"file:{file}?mode=ro&immutable=1", uri=True)
+    try:
+        rows = db.execute("SELECT id, text FROM records WHERE collection = ? ORDER BY id", (name,)).fetchall()
+    finally:
+        db.close()
+    col = Collection(
+        name=name, embedder=spec, dimension=int(entry["dimension"]), index_type=entry["index_type"]
+    )
+    col.index = new_faiss_index("hnsw" if col.index_type == "hnsw" else "flat", col.dimension)
+    for start in range(0, len(rows), EMBED_BATCH):
+        chunk = rows[start : start + EMBED_BATCH]
+        texts = [t for _, t in chunk]
+        v = (
+            embedder.embed_array(texts)
+            if hasattr(embedder, "embed_array")
+            else embedder.embed_documents(texts)
+        )
+        v = np.ascontiguousarray(v, dtype=np.float32)
+        if v.ndim != 2 or v.shape[1] != col.dimension:
+            raise DataFormatError(
+                f"cannot rebuild {name!r}: its embedder gives vectors of dimension {v.shape[-1]}, "
+                f"the collection holds {col.dimension}"
+            )
+        col.index.add_with_ids(v, np.array([i for i, _ in chunk], dtype=np.int64))
+        if progress:
+            progress(f"{name}: {min(start + EMBED_BATCH, len(rows)):,} of {len(rows):,} records embedded")
+    col.count = int(col.index.ntotal)
+    convert_if_due(col)
+    return col.index
+
+
+def _write_generation(
+    folder: Path,
+    source: Path,
+    gen: int,
+    collections: dict[str, dict],
+    drop: list[str],
+    rebuilt: dict[str, Any],
+) -> None:
+    """Copy generation ``source`` to ``gen`` with new vector files for ``rebuilt`` and without ``drop``."""
+    import faiss
+
+    for name, index in rebuilt.items():
+        final = folder / f"{name}.{gen}.faiss"
+        partial = final.with_name(final.name + ".partial")
+        faiss.write_index(index, str(partial))
+        fsync_path(partial)
+        os.replace(partial, final)
+        collections[name] = {**collections[name], "file": final.name, "sha256": sha256_file(final)}
+        collections[name]["count"] = int(index.ntotal)
+    meta = folder / f"meta.{gen}.sqlite"
+    partial = meta.with_name(meta.name + ".partial")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True)
+    dst = sqlite3.connect(partial)
+    try:
+        src.backup(dst)
+        for name in drop:
+            dst.execute("DELETE FROM records WHERE collection = ?", (name,))
+            dst.execute("DELETE FROM sources WHERE collection = ?", (name,))
+        dst.execute("DELETE FROM manifest")
+        dst.execute("INSERT INTO manifest (json) VALUES (?)", (json.dumps({"collections": collections}),))
+        dst.commit()
+    finally:
+        src.close()
+        dst.close()
+    fsync_path(partial)
+    os.replace(partial, meta)
+    _write_manifest(folder, gen, meta, collections)
+
+
+def _write_manifest(folder: Path, gen: int, meta: Path, collections: dict[str, dict]) -> None:
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "generation": gen,
+        "sqlite": {"file": meta.name, "sha256": sha256_file(meta)},
+        "collections": collections,
+        "counts": {name: c["count"] for name, c in collections.items()},
+    }
+    write_json_atomic(folder / "manifest.json", manifest)
+    fsync_path(folder)
+
+
+def repair(
+    path: str | Path, *, force: bool = False, progress: Callable[[str], None] | None = None
+) -> RepairReport:
+    """Restore a whole index state; see the module docstring for what is kept, rebuilt and dropped.
+
+    Args:
+        path: the index folder.
+        force: accept dropping records (an older generation, or a collection whose vectors cannot be
+            rebuilt); without it such a repair raises and changes nothing.
+        progress: called with a line of text while vectors are embedded again.
+
+    Raises:
+        DataFormatError: nothing whole to restore, or records would be dropped without ``force`` (the
+            message says, per collection, how many); the folder is left as it was.
+    """
+    folder = Path(path)
+    current = _current(folder)
+    expected = (current or {}).get("counts") if isinstance((current or {}).get("counts"), dict) else {}
+    problems: list[str] = []
+    with KnowledgeStore.writing(folder):
+        for gen, file in reversed(_generations(folder)):
+            try:
+                collections, counts = _open_generation(folder, file, current)
+            except (sqlite3.DatabaseError, TypeError, ValueError, OSError, KeyError) as exc:
+                problems.append(f"generation {gen}: {exc}")
+                continue
+            return _repair_from(folder, gen, file, collections, counts, expected, current, force, progress)
+    raise DataFormatError(
+        f"{folder}: no complete index generation to restore "
+        f"({'; '.join(problems) or 'no meta.*.sqlite files'}); nothing was changed"
+    )
+
+
+def _repair_from(
+    folder: Path,
+    gen: int,
+    file: Path,
+    collections: dict[str, dict],
+    counts: dict[str, int],
+    expected: dict[str, int],
+    current: dict[str, Any] | None,
+    force: bool,
+    progress: Callable[[str], None] | None,
+) -> RepairReport:
+    report = RepairReport(str(folder), restored=gen, generation=gen)
+    rebuilt: dict[str, Any] = {}
+    drop: list[str] = []
+    for name, entry in collections.items():
+        have = counts.get(name, 0)
+        lost = max(0, int(expected.get(name, have)) - have)
+        wrong = _faiss_intact(folder, entry)
+        if not wrong:
+            report.collections.append(CollectionRepair(name, "kept", have, lost))
+            continue
+        try:
+            rebuilt[name] = _rebuild(file, name, entry, progress)
+            report.collections.append(CollectionRepair(name, "rebuilt", have, lost, wrong))
+        except (DataFormatError, KeyError, TypeError, ValueError) as exc:
+            drop.append(name)
+            report.collections.append(CollectionRepair(name, "dropped", 0, have + lost, f"{wrong}; {exc}"))
+    for name, n in expected.items():  # collections the newest state had and this generation lacks
+        if name not in collections and int(n):
+            report.collections.append(
+                CollectionRepair(name, "dropped", 0, int(n), f"not in generation {gen}")
+            )
+    dropped = [c for c in report.collections if c.dropped]
+    if dropped and not force:
+        what = "; ".join(c.line() for c in report.collections)
+        raise DataFormatError(
+            f"{folder}: repair would drop records ({what}); nothing was changed. "
+            "Restore the folder from a backup, or run `dnahlm index repair --force` to accept the loss"
+        )
+    whole = (
+        current is not None
+        and current.get("generation") == gen
+        and (current.get("sqlite") or {}).get("file") == file.name
+    )
+    if not rebuilt and not drop:
+        if whole and _manifest_loads(folder):
+            report.changed = False
+            return report
+        _write_manifest(folder, gen, file, {n: collections[n] for n in collections})
+        return report
+    new = KnowledgeStore.next_generation(folder)
+    kept = {n: e for n, e in collections.items() if n not in drop}
+    _write_generation(folder, file, new, kept, drop, rebuilt)
+    report.generation = new
+    return report
+
+
+def _manifest_loads(folder: Path) -> bool:
+    try:
+        KnowledgeStore(folder).close()
+    except DataFormatError:
+        return False
+    return True
+
+
+__all__ = ["CollectionRepair", "RepairReport", "repair"]
