@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from dnahlm.errors import DataFormatError, InvalidSequenceError
+from dnahlm.errors import DataFormatError, InvalidSequenceError, UserInputError
 
 DNA = "ACGTN"
 IUPAC = "ACGTNRYSWKMBDHV"
@@ -133,29 +134,70 @@ def open_text(path: str | Path) -> io.TextIOBase:
         raise DataFormatError(f"{p}: cannot open ({exc.strerror or exc})") from exc
 
 
+_READ_ERRORS = (ValueError, UnicodeDecodeError, EOFError, OSError)
+_TRUNCATED = ("Premature end", "Expected sequence length")
+"""Biopython only warns when a GenBank/EMBL record ends early or its sequence is shorter than its LOCUS line."""
+
+
+def _first_paragraph(exc: BaseException) -> str:
+    """Biopython's parse errors can be a page long: their first paragraph, on one line."""
+    return " ".join(str(exc).split("\n\n")[0].split()) or type(exc).__name__
+
+
+def seqio_records(handle: Any, fmt: str, name: str | Path) -> Iterator[Any]:
+    """Biopython ``SeqRecord``s from an open text ``handle``, one at a time, checked for truncation.
+
+    The one reader of sequence files: ``parse`` (``predict --fasta``, ``ask --fasta``), the index's
+    GenBank/EMBL ingestion and the UI's uploads all use it, so a file cut short is refused everywhere.
+    A record whose sequence is shorter than its ``LOCUS`` line says, or that ends before ``//``, raises;
+    Biopython's other parser warnings (origin-spanning locations...) go to the ``dnahlm`` logger.
+
+    Raises:
+        DataFormatError: not readable as ``fmt``, or a record is truncated (names the file and record).
+    """
+    import logging
+    import warnings
+
+    from Bio import SeqIO
+
+    records = None
+    while True:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                records = records or SeqIO.parse(handle, fmt)  # a FASTA without '>' fails right here
+                rec = next(records, None)
+            except _READ_ERRORS as exc:  # binary junk, bad gzip, a GenBank cut in its features...
+                if isinstance(exc, UserInputError):
+                    raise
+                raise DataFormatError(f"{name}: not readable as {fmt} ({_first_paragraph(exc)})") from exc
+        if rec is None:
+            return
+        for warning in caught:
+            message = str(warning.message)
+            if message.startswith(_TRUNCATED):
+                raise DataFormatError(f"{name}: record {rec.id} is truncated or damaged ({message})")
+            logging.getLogger("dnahlm").warning("%s: %s", name, message)
+        yield rec
+
+
 def parse(path: str | Path, format: str | None = None, *, iupac: bool = False) -> Iterator[DnaRecord]:
     """Lazily read FASTA, GenBank or EMBL records (optionally gzipped) as normalised :class:`DnaRecord`.
 
     Raises:
-        DataFormatError: the file is missing, unreadable or not in the format.
+        DataFormatError: the file is missing, unreadable, not in the format, or truncated (a GenBank/EMBL
+            record shorter than its LOCUS line says).
         InvalidSequenceError: a record holds a letter that is not allowed (names record and position).
     """
-    from Bio import SeqIO
-
     fmt = format or guess_format(path)
     with open_text(path) as handle:
-        try:
-            for rec in SeqIO.parse(handle, fmt):
-                try:
-                    raw = str(rec.seq)
-                except Exception as exc:  # Biopython raises UndefinedSequenceError for CON records
-                    raise DataFormatError(f"{path}: record {rec.id} has no sequence ({exc})") from exc
-                seq = normalize(raw, record_id=f"{Path(path).name}:{rec.id}", iupac=iupac)
-                yield DnaRecord(id=rec.id, sequence=seq, description=rec.description)
-        except (ValueError, UnicodeDecodeError, EOFError, OSError) as exc:
-            if isinstance(exc, InvalidSequenceError | DataFormatError):
-                raise
-            raise DataFormatError(f"{path}: not readable as {fmt} ({exc})") from exc
+        for rec in seqio_records(handle, fmt, path):
+            try:
+                raw = str(rec.seq)
+            except Exception as exc:  # Biopython raises UndefinedSequenceError for CON records
+                raise DataFormatError(f"{path}: record {rec.id} has no sequence ({exc})") from exc
+            seq = normalize(raw, record_id=f"{Path(path).name}:{rec.id}", iupac=iupac)
+            yield DnaRecord(id=rec.id, sequence=seq, description=rec.description)
 
 
 def read(path: str | Path, format: str | None = None, *, iupac: bool = False) -> DnaRecord:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,15 @@ from urllib.parse import unquote
 
 from dnahlm.errors import ConfigError, DataFormatError
 from dnahlm.index.records import SequenceRecord
-from dnahlm.sequences import FORMATS, guess_format, normalize, open_text, parse, reverse_complement
+from dnahlm.sequences import (
+    FORMATS,
+    guess_format,
+    normalize,
+    open_text,
+    parse,
+    reverse_complement,
+    seqio_records,
+)
 
 __all__ = ["ANNOTATED_SUFFIXES", "ParseStats", "parse_annotated", "parse_fasta", "parse_genbank", "parse_gff"]
 
@@ -97,30 +104,9 @@ def parse_fasta(path: str | Path, *, iupac: bool = True) -> Iterator[SequenceRec
 
 
 def _seqio_records(path: str | Path, fmt: str) -> Iterator[Any]:
-    """Biopython records one at a time; parse errors and truncation become a DataFormatError.
-
-    Biopython only warns when a GenBank file ends inside the sequence; those warnings are errors here,
-    and its other parser warnings (origin-spanning locations...) go to the ``dnahlm.index`` logger.
-    """
-    from Bio import SeqIO
-
+    """Biopython records one at a time from ``path``, checked for truncation (:func:`seqio_records`)."""
     with open_text(path) as handle:
-        records = SeqIO.parse(handle, fmt)
-        while True:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    rec = next(records, None)
-                except _READ_ERRORS as exc:  # truncated file, binary junk, bad gzip, bad location...
-                    raise DataFormatError(f"{path}: not readable as {fmt} ({exc})") from exc
-            if rec is None:
-                return
-            for warning in caught:
-                message = str(warning.message)
-                if message.startswith(("Premature end", "Expected sequence length")):
-                    raise DataFormatError(f"{path}: record {rec.id} is truncated or damaged ({message})")
-                logger.warning("%s: %s", path, message)
-            yield rec
+        yield from seqio_records(handle, fmt, path)
 
 
 def _flatten(qualifiers: dict[str, Any]) -> dict[str, str]:

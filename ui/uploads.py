@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dnahlm.errors import DataFormatError, UserInputError
-from dnahlm.sequences import FORMATS, normalize
+from dnahlm.sequences import FORMATS, normalize, seqio_records
 
 SEQUENCE_SUFFIXES = tuple(sorted(FORMATS))
 """FASTA, GenBank and EMBL suffixes (each also accepted with ``.gz``)."""
@@ -37,6 +37,8 @@ INDEX_SUFFIXES = (
 )
 """What the Index page takes (see :func:`dnahlm.index.ingest.default_collection`)."""
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_TEXT_BYTES = 200 * 1024 * 1024
+"""The most a sequence upload may hold once decompressed, whatever the page's own limit."""
 
 
 def suffix(name: str) -> str:
@@ -47,13 +49,17 @@ def suffix(name: str) -> str:
     return parts[-1] if parts else ""
 
 
-def check_upload(name: str, size: int, allowed: Sequence[str], max_mb: int) -> None:
-    """Refuse an upload that is too large or of a kind the page does not take.
+def check_upload(
+    name: str, size: int, allowed: Sequence[str], max_mb: int, data: bytes | None = None
+) -> None:
+    """Refuse an upload that is too large (compressed or, given ``data``, once decompressed) or of a kind
+    the page does not take.
 
     Raises:
         UserInputError: naming the file, its size or suffix, and what is accepted.
     """
-    if size > max_mb * 1024 * 1024:
+    limit = max_mb * 1024 * 1024
+    if size > limit:
         raise UserInputError(f"{name}: {size / 2**20:.1f} MB is more than the {max_mb} MB an upload may be")
     if size == 0:
         raise UserInputError(f"{name}: the file is empty")
@@ -62,13 +68,32 @@ def check_upload(name: str, size: int, allowed: Sequence[str], max_mb: int) -> N
             f"{name}: {suffix(name) or 'no suffix'} is not a format this page takes; "
             f"use one of {' '.join(allowed)} (optionally .gz)"
         )
+    if data is not None and name.lower().endswith(".gz"):
+        _decompress(name, data, limit)
 
 
-def _text(name: str, data: bytes) -> str:
+def _decompress(name: str, data: bytes, limit: int) -> bytes:
+    """A gzip upload's bytes, read in blocks and refused once past ``limit`` (a small file can hold a
+    huge one: 0.6 MB of gzip can be 200 MB of sequence)."""
+    out = bytearray()
     try:
-        raw = gzip.decompress(data) if name.lower().endswith(".gz") else data
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+            while block := fh.read(1 << 20):
+                out += block
+                if len(out) > limit:
+                    raise UserInputError(
+                        f"{name}: decompresses to more than the {limit // 2**20} MB an upload may be"
+                    )
+    except (OSError, EOFError) as exc:
+        raise DataFormatError(f"{name}: not readable as gzip ({exc})") from exc
+    return bytes(out)
+
+
+def _text(name: str, data: bytes, limit: int = MAX_TEXT_BYTES) -> str:
+    try:
+        raw = _decompress(name, data, limit) if name.lower().endswith(".gz") else data
         return raw.decode("utf-8")
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise DataFormatError(f"{name}: not readable as UTF-8 text ({exc})") from exc
 
 
@@ -84,25 +109,17 @@ def read_sequences(name: str, data: bytes, *, limit: int | None = None) -> list[
         DataFormatError: unreadable, not the format, no records, or an empty record.
         InvalidSequenceError: a bad letter (names the record and position).
     """
-    from Bio import SeqIO
-
     fmt = FORMATS.get(suffix(name))
     if fmt is None:
         raise DataFormatError(f"{name}: not a sequence file; use one of {' '.join(SEQUENCE_SUFFIXES)}")
     out: list[tuple[str, str]] = []
-    try:
-        for rec in SeqIO.parse(io.StringIO(_text(name, data)), fmt):
-            seq = normalize(str(rec.seq), record_id=f"{name}:{rec.id}")
-            if not seq:
-                raise DataFormatError(f"{name}: record {rec.id} has an empty sequence")
-            out.append((rec.id, seq))
-            if limit is not None and len(out) >= limit:
-                break
-    except (ValueError, EOFError) as exc:
-        if isinstance(exc, UserInputError):
-            raise
-        first = " ".join(str(exc).split("\n\n")[0].split()) or type(exc).__name__  # Biopython's: a page long
-        raise DataFormatError(f"{name}: not readable as {fmt} ({first})") from exc
+    for rec in seqio_records(io.StringIO(_text(name, data)), fmt, name):
+        seq = normalize(str(rec.seq), record_id=f"{name}:{rec.id}")
+        if not seq:
+            raise DataFormatError(f"{name}: record {rec.id} has an empty sequence")
+        out.append((rec.id, seq))
+        if limit is not None and len(out) >= limit:
+            break
     if not out:
         raise DataFormatError(f"{name}: no {fmt} records found")
     return out
@@ -139,6 +156,10 @@ def staged(index_dir: str | Path, files: Sequence[Any]) -> Iterator[list[Path]]:
         paths = []
         for f in files:
             path = tmp / safe_name(f.name)
+            n = 1
+            while path in paths:  # "sample 1.fa" and "sample_1.fa" fold to one name: keep both files
+                n += 1
+                path = tmp / f"{n}-{safe_name(f.name)}"
             path.write_bytes(f.getvalue())
             paths.append(path)
         yield paths
