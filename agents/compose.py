@@ -169,6 +169,44 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if len(s.split()) >= 4]
 
 
+def _sentence(text: str, cite: str) -> str:
+    """``text`` with its citation before the final full stop: "... 355 bp [1]."."""
+    text = text.rstrip()
+    return f"{text[:-1]} {cite}." if text.endswith(".") else f"{text} {cite}."
+
+
+def _summarised(tool: str, r: Any, src: _Sources) -> list[str]:
+    """A bench-biology result: its own ``summary()`` first (the quantity asked for), then the details a
+    user needs to check it (cut positions, the full mRNA or protein, the other primer pairs)."""
+    head = r.summary()
+    lines = [_sentence(head, src.tool(tool, head[:200]))]
+    if tool == "digest" and r.cuts:
+        shown = ", ".join(f"{c:,}" for c in r.cuts[:20]) + (" ..." if len(r.cuts) > 20 else "")
+        frags = "; ".join(f"{f.start + 1:,}..{f.end:,} ({f.length:,} bp)" for f in r.fragments[:12])
+        lines.append(f"Cuts after position(s) {shown}; fragments in order: {frags}.")
+    elif tool == "cutters":
+        for label, names in (("Cut once", r.once), ("Cut twice", r.twice)):
+            if names and (r.times is None or label == ("Cut once" if r.times == 1 else "Cut twice")):
+                lines.append(f"{label} ({len(names):,}): {', '.join(names)}.")
+        if r.times not in (None, 1, 2) and r.exactly:
+            lines.append(f"All {len(r.exactly):,}: {', '.join(r.exactly)}.")
+    elif tool == "transcribe" and r.mrna not in head:
+        lines.append(f"mRNA: {r.mrna}")
+    elif tool == "translate_frame" and r.protein not in head:
+        lines.append(f"Protein: {r.protein}")
+    elif tool == "pcr_product" and r.product_sequence and len(r.product_sequence) <= 2000:
+        lines.append(f"Product sequence: {r.product_sequence}")
+    return lines
+
+
+def _alignment(r: Any, src: _Sources) -> list[str]:
+    c = src.tool("align_identity", f"identity {r.identity:.4f}")
+    return [
+        f"The two sequences are {_pct(r.identity)} identical ({r.identities:,} of {r.aligned_length:,} "
+        f"aligned positions; {r.mismatches} mismatch(es), {r.gaps} gap column(s); {r.mode} alignment) {c}."
+    ]
+
+
 def compose_answer(question: str, results: list[Any], *, needs_sequence: bool = False) -> Any:
     """An :class:`~dnahlm.agents.graph.AgentAnswer` from the tool calls of one question."""
     from .graph import AgentAnswer
@@ -200,5 +238,9 @@ def compose_answer(question: str, results: list[Any], *, needs_sequence: bool = 
             lines += _similar(r, src, call.note)
         elif call.tool == "search_papers":
             lines += _papers(question, r, src)
+        elif call.tool == "align_identity":
+            lines += _alignment(r, src)
+        elif hasattr(r, "summary"):
+            lines += _summarised(call.tool, r, src)
     text = "\n".join(lines) if lines else "No tool could answer this question."
     return AgentAnswer(question=question, text=text, citations=src.items, tool_calls=results)

@@ -37,7 +37,8 @@ from dnahlm.sequences import normalize
 from dnahlm.types import Evidence
 
 from .compose import compose_answer
-from .router import SEQUENCE_TOOLS, route
+from .router import route
+from .tools import Toolbox
 
 MAX_SCAN_BP = 20_000
 """Motif scans and similarity searches of longer sequences look at their central 20 kb (said in the answer)."""
@@ -76,51 +77,6 @@ class AgentState(TypedDict, total=False):
     answer: AgentAnswer
 
 
-class Toolbox:
-    """The agent's tools by name: plain functions returning pydantic results (the graph calls these; the
-    same functions are exposed as LangChain tools for a tool-calling planner by :meth:`langchain_tools`)."""
-
-    def __init__(
-        self, index: str | Path | None = None, *, model: str | Path | None = None, store: Any = None
-    ):
-        from . import sequence_tools as st
-        from .knowledge_tools import KnowledgeTools
-
-        self.knowledge = KnowledgeTools(index, model=model, store=store)
-        self._scanner: Any = None
-        self.functions = {
-            "sequence_stats": lambda sequence, **kw: st.sequence_stats(sequence, max_regions=kw.get("max_regions", 20)),
-            "reverse_complement": lambda sequence, **kw: st.reverse_complement_tool(sequence),
-            "translate_frames": lambda sequence, **kw: st.translate_frames(sequence, max_aa=kw.get("max_aa", 400)),
-            "find_orfs": lambda sequence, **kw: st.find_orfs(sequence, max_orfs=kw.get("max_orfs", 5),
-                                                             min_protein_length=kw.get("min_protein_length", 30)),
-            "restriction_sites": lambda sequence, **kw: st.restriction_sites(sequence, enzymes=kw.get("enzymes")),
-            "scan_motifs": self.scan_motifs,
-            "predict": lambda sequence, **kw: self.knowledge.predict(sequence, kw.get("task", "promoter"),
-                                                                      kw.get("method", "fused")),
-            "similar_sequences": lambda sequence, **kw: self.knowledge.similar(sequence, k=kw.get("k", 5)),
-            "search_papers": lambda query, **kw: self.knowledge.papers(query, k=kw.get("k", 4)),
-        }  # fmt: skip
-        self.prepare = {  # one-time work before a tool's first call, under the agent's fit_timeout
-            "predict": lambda sequence, **kw: self.knowledge.prepare(kw.get("task", "promoter"),
-                                                                     kw.get("method", "fused")),
-        }  # fmt: skip
-
-    def scan_motifs(self, sequence: str, p_value: float = 1e-4, top: int = 10, **_: Any) -> Any:
-        from .motif_tool import scan_result
-        from .motifs import MotifScanner
-
-        if self._scanner is None:
-            self._scanner = MotifScanner.from_jaspar()
-        return scan_result(self._scanner, sequence, p_value, top)
-
-    def langchain_tools(self) -> list[Any]:
-        from .motif_tool import scan_tool
-        from .sequence_tools import sequence_tools
-
-        return [*sequence_tools(), scan_tool(), *self.knowledge.tools()]
-
-
 def _sequences_of(state: AgentState) -> list[str]:
     seqs = [s for s in state.get("sequences") or [] if s is not None]
     if not seqs:
@@ -156,6 +112,35 @@ def with_found_factors(query: str, results: Sequence[ToolCall], most: int = 5) -
                 if hit.name not in names:
                     names.append(hit.name)
     return f"{query} {' '.join(names[:most])}" if names else query
+
+
+def _inputs(spec: Any, args: dict[str, Any], seqs: list[str]) -> list[tuple[dict[str, Any], str | None]]:
+    """The calls one planned step makes: its arguments with the sequence input filled (see
+    :mod:`.tools`), and a note when only the centre of a long sequence is used."""
+    if spec is None or spec.inputs == "none" or (spec.inputs == "oligo" and "oligo" in args) or not seqs:
+        return [(dict(args), None)]
+    if spec.inputs == "oligo":
+        return [({**args, "oligo": seqs[0]}, None)]
+    if spec.inputs == "pair":
+        return [({**args, "a": seqs[0], "b": seqs[1] if len(seqs) > 1 else ""}, None)]
+    out = []
+    for seq in seqs[:1] if spec.inputs == "first" else seqs[:3]:
+        note = None
+        if spec.name in ("scan_motifs", "similar_sequences"):
+            seq, note = _centre(seq, MAX_SCAN_BP)
+        out.append(({**args, "sequence": seq}, note))
+    return out
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one line: pydantic's multi-line validation errors keep their first problem."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ())) or "arguments"
+        return f"{where}: {first.get('msg', 'invalid')}"
+    return " ".join(str(exc).split())
 
 
 def _centre(seq: str, limit: int) -> tuple[str, str | None]:
@@ -199,7 +184,7 @@ def build_agent(
     def plan(state: AgentState) -> dict[str, Any]:
         seqs = _sequences_of(state)
         if llm is None:
-            p = route(state["question"], bool(seqs))
+            p = route(state["question"], bool(seqs), len(seqs))
             return {
                 "sequences": seqs,
                 "plan": [{"tool": s.tool, "args": s.args} for s in p.steps],
@@ -218,15 +203,8 @@ def build_agent(
             if len(results) >= max_steps:
                 break
             tool, args = step["tool"], dict(step.get("args") or {})
-            note = None
-            targets = seqs if tool in SEQUENCE_TOOLS else [None]
-            for seq in targets[:3]:
-                call_args = dict(args)
-                if seq is not None:
-                    call_args.pop("sequence", None)
-                    if tool in ("scan_motifs", "similar_sequences"):
-                        seq, note = _centre(seq, MAX_SCAN_BP)
-                    call_args["sequence"] = seq
+            spec = toolbox.specs.get(tool)
+            for call_args, note in _inputs(spec, args, seqs):
                 if tool == "search_papers":
                     call_args["query"] = with_found_factors(str(call_args.get("query", "")), results)
                 write({"tool": tool, "status": "start", "step": len(results) + 1})
@@ -264,8 +242,8 @@ def _run(pool: ThreadPoolExecutor, toolbox: Toolbox, tool: str, args: dict[str, 
          note: str | None, fit_timeout: float | None = None) -> ToolCall:  # fmt: skip
     """Call ``tool``; its one-time preparation (``toolbox.prepare``) first, with ``fit_timeout``."""
     shown = {k: (v if k != "sequence" else f"<{len(v)} bp>") for k, v in args.items()}
-    fn = toolbox.functions.get(tool)
-    if fn is None:
+    spec = toolbox.specs.get(tool)
+    if spec is None:
         return ToolCall(tool=tool, args=shown, ok=False, error=f"unknown tool {tool!r}")
     t0 = time.perf_counter()
     prepare = toolbox.prepare.get(tool)
@@ -278,15 +256,16 @@ def _run(pool: ThreadPoolExecutor, toolbox: Toolbox, tool: str, args: dict[str, 
                             error=f"timed out after {limit:g} s preparing (fitting on first use)")  # fmt: skip
         except (UserInputError, ValueError):
             pass  # the call itself reports it
-    future = pool.submit(fn, **args)
+    future = pool.submit(spec.call, args)
     try:
         result = future.result(timeout=timeout)
     except FutureTimeout:
         return ToolCall(tool=tool, args=shown, ok=False, error=f"timed out after {timeout:g} s",
                         seconds=round(time.perf_counter() - t0, 3))  # fmt: skip
-    except (UserInputError, ValueError) as exc:
+    except (UserInputError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        error = _one_line(exc)
         return ToolCall(
-            tool=tool, args=shown, ok=False, error=str(exc), seconds=round(time.perf_counter() - t0, 3)
+            tool=tool, args=shown, ok=False, error=error, seconds=round(time.perf_counter() - t0, 3)
         )
     return ToolCall(
         tool=tool, args=shown, result=result, seconds=round(time.perf_counter() - t0, 3), note=note
@@ -317,7 +296,7 @@ def _llm_plan(llm: Any, toolbox: Toolbox, state: AgentState, seqs: list[str]) ->
         ):
             content = res.error if not res.ok else _result_json(res.result)
             messages.append(ToolMessage(content=content[:4000], tool_call_id=call["id"]))
-    ai = llm.bind_tools(toolbox.langchain_tools()).invoke(messages)
+    ai = llm.bind_tools(toolbox.tools()).invoke(messages)
     messages.append(ai)
     plan = [
         {"tool": c["name"], "args": {k: v for k, v in (c.get("args") or {}).items() if k != "sequence"}}

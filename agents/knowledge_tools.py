@@ -1,5 +1,5 @@
 """Agent tools that read a knowledge index and the model: task prediction, similar annotated sequences,
-paper search. Like :mod:`.sequence_tools` they are pure (no writes except the fit cache under
+paper search. Like the :mod:`dnahlm.bio` functions behind :mod:`.sequence_tools` they are pure (no writes except the fit cache under
 ``DNAHLM_HOME``, no network) and return pydantic results.
 
 :class:`KnowledgeTools` holds the index, the model path and a predictor per task, built on first use.
@@ -22,11 +22,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from dnahlm.bio.align import align_identity
 from dnahlm.errors import UserInputError
 from dnahlm.sequences import normalize
 from dnahlm.types import Evidence
 
-from .sequence_tools import align_identity, make_tool
+from .sequence_tools import make_tool
 
 KIND_ALIASES = {
     "promoter": "promoter",

@@ -1,6 +1,6 @@
 """Literature that ships with the toolkit: JASPAR's annotation of each motif profile, with its PubMed id.
 
-pyjaspar bundles every JASPAR release as SQLite. Besides the count matrices (see :mod:`.jaspar`), each
+pyjaspar bundles every JASPAR release as SQLite. Besides the count matrices (see :mod:`dnahlm.bio.jaspar`), each
 profile is annotated with the TF's full name, aliases, structural class and family, the kind of data the
 profile was derived from (ChIP-seq, HT-SELEX, ...) and the PubMed id of the paper that reported it
 (JASPAR is CC BY 4.0). :func:`jaspar_references` turns those annotations into one passage per profile, so
@@ -24,7 +24,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from .jaspar import latest_release, release_database
+from dnahlm.bio.jaspar import latest_release, release_database
 
 __all__ = ["SOURCE_LABEL", "jaspar_references", "reference_retriever"]
 

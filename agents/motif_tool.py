@@ -1,4 +1,4 @@
-"""The ``scan_motifs`` LangChain tool: JASPAR motif scanning for the agent (see :mod:`dnahlm.agents.motifs`)."""
+"""The ``scan_motifs`` LangChain tool: JASPAR motif scanning for the agent (see :mod:`dnahlm.bio.motifs`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections import Counter
 
 from pydantic import BaseModel, Field
 
-from dnahlm.agents.motifs import MotifHit, MotifScanner
+from dnahlm.bio.motif_hits import MotifHit
+from dnahlm.bio.motifs import MotifScanner
 from dnahlm.errors import UserInputError
 from dnahlm.sequences import normalize
 

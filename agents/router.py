@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import slots
+
 SEQUENCE_TOOLS = {
     "sequence_stats",
     "reverse_complement",
@@ -21,8 +23,57 @@ SEQUENCE_TOOLS = {
     "scan_motifs",
     "predict",
     "similar_sequences",
+    "digest",
+    "cutters",
+    "design_primers",
+    "pcr_product",
+    "cloning_primers",
+    "protein_properties",
+    "residue_at",
+    "mutation_effect",
+    "transcribe",
+    "translate_frame",
+    "find_pattern",
+    "codon_usage",
+    "align_identity",
 }
-"""Tools that need a sequence."""
+"""Tools that need a sequence (``melting_temperature`` needs one only when no oligo is written in the question)."""
+SUBSUMES = {
+    "digest": {"restriction_sites"},
+    "cutters": {"restriction_sites"},
+    "protein_properties": {"find_orfs"},
+    "residue_at": {"find_orfs"},
+    "mutation_effect": {"find_orfs"},
+    "codon_usage": {"find_orfs"},
+    "translate_frame": {"translate_frames", "find_orfs"},
+    "find_pattern": {"scan_motifs"},
+}
+"""Broad tools a bench-biology step makes redundant: a mass question does not also list the longest ORF
+(unless the question names ORFs itself), a pattern count does not also scan all of JASPAR."""
+MENTIONS = {
+    "sequence_stats": r"\bgc\b|g\+c|composition|cpg|\blength\b|how long|low[- ]complexity|repeat|statistic",
+    "find_orfs": r"\borfs?\b|open reading frame",
+    "digest": r"digest|fragment|\bcut|enzyme|[a-z]+i{1,3}\b",
+    "restriction_sites": r"restriction|\bcut|enzyme|sites?\b|[a-z]+i{1,3}\b",
+    "predict": r"promoter|\btss\b|splic|donor|acceptor|exon|intron|binding site|chip-seq",
+    "scan_motifs": r"transcription factor|\btfs?\b|motif|\bbind|jaspar",
+    "reverse_complement": r"reverse[- ]complement|other strand|opposite strand",
+    "translate_frames": r"translat|six frames?|reading frames",
+    "cutters": r"enzymes?|cutters?",
+    "design_primers": r"primers?|pcr|amplif",
+    "pcr_product": r"primers?|pcr|product|amplif",
+    "cloning_primers": r"primers?|clon",
+    "melting_temperature": r"melting|\btm\b|anneal|\bmelt",
+    "protein_properties": r"molecular|weight|\bmass|kda|dalton|isoelectric|\bpi\b|extinction|gravy|hydropath",
+    "residue_at": r"amino acid|residue",
+    "mutation_effect": r"mutat|chang|substitut|variant|\bsnps?\b|delet|insert|replac",
+    "transcribe": r"mrna|transcri(?!ption factor)",
+    "translate_frame": r"translat|frame",
+    "find_pattern": r"motif|pattern|occur",
+    "align_identity": r"identit|align|compare|similar",
+    "codon_usage": r"codon",
+}
+"""Where a classic tool is asked for in the question, to order a multi-part answer as the question is."""
 
 
 @dataclass
@@ -45,24 +96,122 @@ def _any(text: str, *patterns: str) -> bool:
 
 
 def enzymes_named(question: str) -> list[str]:
-    """Restriction enzyme names written in the question (e.g. EcoRI, BamHI), as Biopython spells them."""
-    # every enzyme name this can match ends in a Roman numeral (EcoRI, HindIII, BsaXI): without such a
-    # word, skip importing Bio.Restriction (a sixth of a second of a cold start)
-    words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9]{2,9}", question) if w[-1] in "IVX"}
-    if not words:
-        return []
-    from Bio import Restriction
+    """Restriction enzyme names written in the question (EcoRI, HapII...), as Biopython spells them, in the
+    order written; lower-case names ("ecori") count when the question is about cutting or digesting."""
+    from dnahlm.bio.restriction import enzyme_names
 
-    known = {name.lower(): name for name in Restriction.AllEnzymes.elements()}
-    return sorted({known[w.lower()] for w in words if w.lower() in known and any(c.isupper() for c in w)})
+    about_cutting = bool(
+        re.search(r"digest|restriction|enzyme|\bcut|fragment|\bsites?\b|clon", question, re.I)
+    )
+    return enzyme_names(question, any_case=about_cutting)
 
 
-def route(question: str, has_sequence: bool) -> Plan:
-    """The tool calls that answer ``question`` (sequence arguments are filled in by the graph)."""
+def _mentioned_at(q: str, tool: str) -> int:
+    """Where the question first asks for what ``tool`` computes (papers last; unknown tools keep order)."""
+    if tool == "search_papers":
+        return 10**7
+    m = re.search(MENTIONS[tool], q) if tool in MENTIONS else None
+    return m.start() if m else 10**6
+
+
+def bench_steps(question: str, n_sequences: int) -> list[Step]:
+    """Bench-biology calls (digests, PCR, Tm, protein, mutations, transcription, patterns, alignment), the
+    tool that computes the quantity asked for first; arguments are read from the question (:mod:`.slots`)."""
     q = question.lower()
     steps: list[Step] = []
+    words = slots.dna_words(question)
+    enzymes = enzymes_named(question)
+    primer_words = [w for w in words if 12 <= len(w) <= 60]
+    if (
+        _any(q, r"\bprimers?\b", r"\boligos?\b")
+        and enzymes
+        and _any(q, r"clon", r"\badd", r"\bsites?\b", r"\bflank", r"\bcarry", r"\bwith\b.*\bsites?")
+        and not primer_words
+    ):
+        steps.append(Step("cloning_primers", {"enzyme5": enzymes[0], "enzyme3": enzymes[-1]}))
+    elif (
+        _any(q, r"\bprimers?\b", r"\bpcr\b", r"amplif", r"\bproduct\b")
+        and len(primer_words) >= 2
+        and n_sequences
+    ):
+        steps.append(Step("pcr_product", {"forward": primer_words[0], "reverse": primer_words[1],
+                                          "circular": slots.circular(question)}))  # fmt: skip
+    elif _any(q, r"\bprimers?\b", r"primer pair") and _any(q, r"design", r"\bpick", r"suggest", r"choose",
+                                                           r"\bmake\b", r"which primers", r"need", r"amplif"):  # fmt: skip
+        region = re.search(r"(?:positions?|bases?|nt|from|between)\s*(\d+)\s*(?:-|–|to|and|\.\.)\s*(\d+)", q)
+        steps.append(
+            Step("design_primers", {"region": [int(region.group(1)), int(region.group(2))]} if region else {})
+        )
+    if _any(q, r"melting temp", r"\btm\b", r"\bt\s?m\b", r"anneal\w* temp", r"\bmelt"):
+        args: dict[str, Any] = {**slots.conditions(question)}
+        oligo = [w for w in words if len(w) <= 80]
+        if oligo:
+            args["oligo"] = oligo[0]
+        if "wallace" in q or re.search(r"2\s*°?\s*c?\s*(per|for each|x)\s*a", q):
+            args["method"] = "wallace"
+        elif _any(q, r"nearest[- ]neighbou?r", r"santalucia"):
+            args["method"] = "nearest-neighbour"
+        steps.append(Step("melting_temperature", args))
+    cutter_words = _any(q, r"single cutters?", r"unique cutters?", r"non-?cutters?", r"\bonce\b", r"\btwice\b",
+                        r"(do not|don't|does not|doesn't|never) cut", r"not at all", r"\d+ times")  # fmt: skip
+    digest_words = _any(q, r"fragment", r"digest", r"\bbands?\b", r"\bpieces?\b", r"\bsizes?\b", r"\bgel\b",
+                        r"\binto\b", r"\bcleav", r"\bcut (it|this|the)")  # fmt: skip
+    if enzymes and not steps and digest_words:
+        steps.append(Step("digest", {"enzymes": enzymes, "circular": slots.circular(question)}))
+    elif cutter_words and not enzymes and _any(q, r"enzymes?", r"cutters?", r"\bcuts?\b"):
+        steps.append(Step("cutters", {"times": slots.times(question), "circular": slots.circular(question)}))
+    if _any(q, r"molecular (weight|mass)", r"\bmw\b", r"\bkda\b", r"dalton", r"isoelectric", r"\bpi\b",
+            r"\bp\.i\.", r"extinction", r"\bgravy\b", r"hydropath", r"how heavy", r"\bmass of"):  # fmt: skip
+        steps.append(Step("protein_properties", {}))
+    position = slots.position(question)
+    if position is not None and _any(q, r"amino acid", r"residue", r"\baa\b") and not _any(q, r"mutat", r">"):
+        steps.append(Step("residue_at", {"position": position}))
+    change = slots.mutation_change(question)
+    if change is not None and _any(q, r"mutat", r"chang", r"substitut", r"variant", r"\bsnps?\b", r"delet",
+                                   r"insert", r"replac", r"\bc\.\d", r"\d[acgt]>[acgt]", r"[acgt]\s*>\s*[acgt]"):  # fmt: skip
+        steps.append(Step("mutation_effect", {"change": change}))
+    if _any(
+        q, r"\bmrna\b", r"transcri(be|bed|pt\b|pts\b|ption(?! factors?))", r"\brna (copy|version|sequence)"
+    ):
+        steps.append(Step("transcribe", {"strand": "template" if "template strand" in q else "coding"}))
+    frame = slots.frame(question)
+    if frame is not None and _any(q, r"translat", r"protein", r"amino acids?"):
+        steps.append(Step("translate_frame", {"frame": frame}))
+    pattern = slots.iupac_pattern(question)
+    if pattern and _any(q, r"motif", r"pattern", r"occur", r"how many times", r"occurrences", r"\bfind\b",
+                        r"\bsearch", r"\bmatch", r"\bcount"):  # fmt: skip
+        steps.append(Step("find_pattern", {"pattern": pattern}))
+    if n_sequences >= 2 and _any(q, r"identit", r"\balign", r"\bcompare", r"similarity between", r"how similar",
+                                 r"differ", r"match each other"):  # fmt: skip
+        steps.append(Step("align_identity", {}))
+    if _any(q, r"codon usage", r"codon (frequenc|bias|count|table)", r"which codons"):
+        steps.append(Step("codon_usage", {}))
+    return steps
+
+
+def route(question: str, has_sequence: bool, n_sequences: int | None = None) -> Plan:
+    """The tool calls that answer ``question`` (sequence arguments are filled in by the graph).
+
+    Args:
+        question: the user's words (never retrieved text).
+        has_sequence: a sequence was given, or written in the question.
+        n_sequences: how many (an alignment needs two); default 1 when ``has_sequence``.
+    """
+    q = question.lower()
+    n = int(has_sequence) if n_sequences is None else n_sequences
+    steps: list[Step] = bench_steps(question, n)
+    bench = bool(steps)
+    explicit_similar = _any(
+        q, r"similar", r"come from", r"homolog", r"which genes?", r"organism", r"what is this"
+    )
+
+    subsumed = set().union(*(SUBSUMES.get(s.tool, set()) for s in steps))
+    if re.search(MENTIONS["find_orfs"], q):
+        subsumed.discard("find_orfs")
 
     def add(tool: str, **args: Any) -> None:
+        if tool in subsumed or (bench and tool == "similar_sequences" and not explicit_similar):
+            return
         if all(s.tool != tool or s.args != args for s in steps):
             steps.append(Step(tool, args))
 
@@ -101,13 +250,16 @@ def route(question: str, has_sequence: bool) -> Plan:
     if explicit or (implicit and not steps):  # "what is the GC content?" is not a literature question
         add("search_papers", query=question)
 
-    needs = [s for s in steps if s.tool in SEQUENCE_TOOLS]
+    steps.sort(key=lambda s: _mentioned_at(q, s.tool))
+    needs = [
+        s
+        for s in steps
+        if s.tool in SEQUENCE_TOOLS or (s.tool == "melting_temperature" and "oligo" not in s.args)
+    ]
     if not has_sequence:
         if needs and not explicit:  # a question about "this sequence" without one: ask for it
             return Plan([], needs_sequence=True)
-        steps = [s for s in steps if s.tool not in SEQUENCE_TOOLS] or [
-            Step("search_papers", {"query": question})
-        ]
+        steps = [s for s in steps if s not in needs] or [Step("search_papers", {"query": question})]
     elif not steps:
         steps = [
             Step("sequence_stats"),

@@ -58,8 +58,9 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    from dnahlm.agents.jaspar import compile_profile, load_profiles
-    from dnahlm.agents.motifs import MotifScanner
+    from dnahlm.bio.encoding import COMPLEMENT, encode
+    from dnahlm.bio.jaspar import compile_profile, load_profiles
+    from dnahlm.bio.motifs import MotifScanner
 
     seqs, source = human_windows(args.data, args.n, args.length)
     rows: list[tuple[str, str, str, str, str]] = []
@@ -128,7 +129,6 @@ def main() -> None:
         pssms.append(m.pssm)
     cuts = scanner.threshold(args.p_value)
     sub = seqs[: args.bio_seqs]
-    codes = {b: i for i, b in enumerate("ACGT")}
     started = time.perf_counter()
     raw = []
     for s, seq in enumerate(sub):
@@ -141,10 +141,13 @@ def main() -> None:
     bio_hits = set()
     for s, p, pos, _score in raw:  # the scanner's exact site p-value decides, as for its own hits
         start, strand = (pos, 1) if pos >= 0 else (pos + len(sub[s]), -1)
-        site = [codes[b] for b in sub[s][start : start + profiles[p].length]]
+        site = encode(sub[s][start : start + profiles[p].length])
         if strand < 0:
-            site = [3 - c for c in site[::-1]]
-        if compile_profile(profiles[p]).tail.site_p_values(np.array([site]))[0] <= args.p_value:
+            site = COMPLEMENT[site[::-1]]
+        if (
+            compile_profile(profiles[p]).tail.site_p_values(np.array([site], dtype=np.int64))[0]
+            <= args.p_value
+        ):
             bio_hits.add((s, profiles[p].motif_id, start, strand))
     ours_sub = {
         (s, profiles[int(p)].motif_id, int(start), int(strand))

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dnahlm.bio.encoding import code_table, encode
 from dnahlm.errors import ConfigError
 from dnahlm.sequences import open_text, parse, reverse_complement
 
@@ -81,14 +82,12 @@ def is_validation(doc_id: str, val_fraction: float, seed: int) -> bool:
 # ---------------------------------------------------------------- DNA
 
 _AMBIGUOUS_TO_N = str.maketrans("RYSWKMBDHV", "NNNNNNNNNN")
-_CODE = np.full(256, 255, dtype=np.uint8)
-for _i, _b in enumerate(b"ACGT"):
-    _CODE[_b] = _i
+_CODE = code_table(255, lower_case=False)  # upper-case A, C, G, T -> 0..3; anything else 255
 
 
 def _kmer_codes(seq: str, k: int) -> np.ndarray:
     """Canonical 2-bit codes of every k-mer (k <= 32) of ``seq``; k-mers with N get the max value."""
-    arr = _CODE[np.frombuffer(seq.encode("ascii"), dtype=np.uint8)]
+    arr = encode(seq, _CODE, errors="strict")
     n = len(arr) - k + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint64)

@@ -30,13 +30,9 @@ from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dnahlm.backed import ModelBacked
+from dnahlm.bio.encoding import encode
 from dnahlm.errors import ConfigError, ModelNotFoundError
 from dnahlm.files import sha256_file
-
-_CODE = np.full(256, 4, dtype=np.uint8)  # 4 marks "not ACGT"
-for _i, _b in enumerate(b"ACGT"):
-    _CODE[_b] = _i
-    _CODE[_b + 32] = _i  # lower case too
 
 
 class KmerEmbeddings(BaseModel, Embeddings):
@@ -96,7 +92,7 @@ class KmerEmbeddings(BaseModel, Embeddings):
         k = self.k
         # one array for the batch; a separator (code 4) after each sequence stops k-mers crossing rows
         joined = "\x00".join(batch) + "\x00"
-        codes = _CODE[np.frombuffer(joined.encode("ascii", "replace"), dtype=np.uint8)]
+        codes = encode(joined)  # 0..3 for A, C, G, T in either case, 4 for anything else
         n = len(codes) - k + 1
         if n <= 0:
             return np.zeros((len(batch), self.dimension), dtype=np.float32)

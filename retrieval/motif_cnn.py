@@ -23,11 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from dnahlm.bio.encoding import ONE_HOT
+from dnahlm.bio.encoding import encode as encode_bases
 from dnahlm.errors import UserInputError
-
-_CODE = np.full(256, 4, dtype=np.uint8)
-for _i, _base in enumerate(b"ACGT"):
-    _CODE[_base] = _i
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ def encode(sequences: Sequence[str], min_length: int = 1) -> np.ndarray:
     length = max([min_length, *(len(s) for s in sequences)])
     out = np.full((len(sequences), length), 4, dtype=np.uint8)
     for i, s in enumerate(sequences):
-        out[i, : len(s)] = _CODE[np.frombuffer(s.upper().encode("ascii", "replace"), dtype=np.uint8)]
+        out[i, : len(s)] = encode_bases(s)
     return out
 
 
@@ -70,7 +68,7 @@ def _network(config: MotifCNNConfig, classes: int) -> Any:
             self.conv = nn.Conv1d(4, config.filters, config.width)
             self.drop = nn.Dropout(config.dropout)
             self.out = nn.Linear(config.filters * (1 + config.stretches), classes)
-            self.register_buffer("onehot", torch.cat([torch.eye(4), torch.zeros(1, 4)]), persistent=False)
+            self.register_buffer("onehot", torch.from_numpy(ONE_HOT.copy()), persistent=False)
 
         def forward(self, codes: torch.Tensor) -> torch.Tensor:  # (B, L) -> (B, classes)
             x = self.onehot[codes.long()].transpose(1, 2)  # (B, 4, L); A C G T order, so flip(1) complements

@@ -77,6 +77,20 @@ def tiny_corpus(seed: int = 0) -> list[str]:
     return dna + [ENGLISH] * 40 + [prompt] * 40
 
 
+@pytest.fixture(scope="session")
+def ecoli():
+    """The E. coli K-12 MG1655 GenBank record of the shared data, parsed once (skips when it is absent)."""
+    import gzip
+
+    from Bio import SeqIO
+
+    path = SHARED_DATA / "annotated" / "ecoli_K12_MG1655_NC_000913.3.gbff.gz"
+    if not path.is_file():
+        pytest.skip(f"E. coli GenBank record not found at {path}")
+    with gzip.open(path, "rt") as handle:
+        return SeqIO.read(handle, "genbank")
+
+
 def needs_shared_data() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"shared data not found at {SHARED_DATA}")
 

@@ -8,11 +8,11 @@ import re
 import pytest
 
 from dnahlm.agents.graph import ToolCall, build_agent, with_found_factors
-from dnahlm.agents.jaspar import load_profiles
 from dnahlm.agents.knowledge_tools import KnowledgeTools
 from dnahlm.agents.literature import SOURCE_LABEL, jaspar_references, reference_retriever
 from dnahlm.agents.motif_tool import scan_result
-from dnahlm.agents.motifs import MotifScanner
+from dnahlm.bio.jaspar import load_profiles
+from dnahlm.bio.motifs import MotifScanner
 from dnahlm.errors import ConfigError
 from dnahlm.examples import GLUT5_PROMOTER_300
 

@@ -33,7 +33,10 @@ def test_save_load_round_trip_keeps_outputs_and_meta(tiny_checkpoint, tiny_loade
     loaded = load_model(tiny_checkpoint, device="cpu")
     ids = loaded.tokenizer("ACGT promoter", return_tensors="pt")["input_ids"]
     with torch.no_grad():
-        assert torch.allclose(loaded.model(ids).logits, tiny_loaded.model(ids).logits)
+        # our plain-PyTorch runtime against transformers: the same function, summed in another order (transformers 5.24: 6e-6 on logits of about 15)
+        torch.testing.assert_close(
+            loaded.model(ids).logits, tiny_loaded.model(ids).logits, atol=1e-4, rtol=1e-4
+        )
     assert loaded.meta["preset"] == "tiny-test"
     with pytest.raises(ConfigError, match="runtime='transformers'"):  # an inference-only model
         save_checkpoint(loaded.model, loaded.tokenizer, tiny_checkpoint)

@@ -103,6 +103,55 @@ def test_ask_page_streams_tool_steps_and_cites_each_source(app):
     assert any("GC content" in m.value for m in at.markdown)
 
 
+def test_ask_page_draws_a_digest_as_a_virtual_gel_and_primers_on_their_template(app):
+    from Bio.Restriction import EcoRI, HindIII
+    from Bio.Seq import Seq
+
+    rng = random.Random(4)
+    seq = ""
+    while not seq or "GAATTC" in seq or "AAGCTT" in seq:
+        seq = _dna(rng, 900)
+    seq = seq[:200] + "GAATTC" + seq[200:600] + "AAGCTT" + seq[600:]  # fragments 201, 406, 305 bp
+    at = app()
+    at.text_area(key="ask_seq").set_value(seq).run()
+    at.chat_input[0].set_value("What fragments does a digest with EcoRI and HindIII give?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    answer = next(m.value for m in at.markdown if "fragments" in m.value and "[1]" in m.value)
+    cuts = sorted(p - 1 for ps in (EcoRI + HindIII).search(Seq(seq)).values() for p in ps)
+    sizes = sorted((b - a for a, b in zip([0, *cuts], [*cuts, len(seq)], strict=True)), reverse=True)
+    assert sizes == [406, 305, 201]
+    assert answer.startswith(
+        "EcoRI and HindIII cut this 912 bp linear sequence into 3 fragments: 406, 305 and 201 bp"
+    )
+    assert "Virtual gel" in _charts(at)[-1].proto.spec
+    from dnahlm.ui.charts import LADDER_BP, gel_chart
+    from dnahlm.ui.page_ask import gel_lanes
+
+    lanes = gel_lanes(at.session_state["ask_history"][-1]["answer"])
+    assert lanes == {"EcoRI + HindIII": sizes}
+    spec = gel_chart(lanes).to_dict()
+    rows = spec["datasets"][spec["layer"][0]["data"]["name"]]  # the bands' layer
+    assert sorted(r["size"] for r in rows if r["lane"] == "EcoRI + HindIII") == sorted(sizes)
+    assert sorted(r["size"] for r in rows if r["lane"] == "ladder") == sorted(LADDER_BP)
+
+
+def test_primer_tracks_place_the_primers_of_a_pcr_answer():
+    from dnahlm.agents.graph import build_agent
+    from dnahlm.sequences import reverse_complement
+    from dnahlm.ui.page_ask import gel_lanes, primer_tracks
+
+    template = _dna(random.Random(8), 800)
+    q = f"What product do the primers {template[50:70]} and {reverse_complement(template[400:420])} give?"
+    answer = build_agent(None).invoke({"question": q, "sequences": [template]})["answer"]
+    assert gel_lanes(answer) == {}
+    [(length, primers, span)] = primer_tracks(answer)
+    assert length == 800 and span == (51, 420)
+    assert [(p["name"], p["start"], p["end"], p["strand"]) for p in primers] == [
+        ("forward", 51, 70, "top"),
+        ("reverse", 401, 420, "bottom"),
+    ]
+
+
 def test_ask_page_cites_indexed_sequences_with_accession_and_feature(app, tmp_path):
     from dnahlm.index.ingest import add_files
 

@@ -125,6 +125,19 @@ def _shoot(page, path: Path, height: int) -> None:
 
 
 @needs_chromium
+def _digest_sequence() -> tuple[str, str]:
+    """900 bp without EcoRI/HindIII sites, then one of each: fragments 406, 305 and 201 bp (by hand: EcoRI
+    cuts G^AATTC after base 201, HindIII A^AGCTT after base 607 of the 912 bp)."""
+    rng = random.Random(4)
+    seq = ""
+    while not seq or "GAATTC" in seq or "AAGCTT" in seq:
+        seq = "".join(rng.choices("ACGT", k=900))
+    return seq[:200] + "GAATTC" + seq[200:600] + "AAGCTT" + seq[600:], "406, 305 and 201 bp"
+
+
+DIGEST_SEQUENCE, DIGEST_SIZES = _digest_sequence()
+
+
 def test_browser_asks_and_predicts(server, shots):
     from playwright.sync_api import expect, sync_playwright
 
@@ -164,6 +177,19 @@ def test_browser_asks_and_predicts(server, shots):
             answer.locator("summary").filter(has_text="[1] Tool").click()
             expect(answer).to_contain_text("pool of 0 examples")
             _shoot(page, shots / "ask.png", 1500)
+            # a digest question: the fragment sizes first, and the virtual gel beside the answer
+            page.get_by_label("DNA sequence").fill(DIGEST_SEQUENCE)
+            _settle(page)
+            chat.fill("What fragments does a double digest with EcoRI and HindIII give?")
+            chat.press("Enter")
+            digest = page.locator('[data-testid="stChatMessage"]').filter(has_text="HindIII cut this")
+            expect(digest).to_contain_text(f"into 3 fragments: {DIGEST_SIZES}")
+            gel = digest.locator('[data-testid="stVegaLiteChart"]')
+            expect(gel).to_have_count(1)
+            box = gel.locator("canvas, svg").first.bounding_box()
+            assert box is not None and box["height"] > 200
+            _settle(page)
+            _shoot(page, shots / "ask_digest.png", 1500)
             # Predict
             page.get_by_role("link", name="Predict").click()
             expect(page.get_by_role("heading", name="Predict", exact=True)).to_be_visible()
@@ -214,7 +240,7 @@ def test_browser_asks_and_predicts(server, shots):
             _shoot(page, shots / "model.png", 2600)
         finally:
             browser.close()
-    for name in ("ask", "predict", "index", "model"):
+    for name in ("ask", "ask_digest", "predict", "index", "model"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
 
 

@@ -106,3 +106,75 @@ def metrics_chart(results: pd.DataFrame, metric: str) -> alt.Chart:
         )
         .properties(width=60, height=220)
     )
+
+
+LADDER_BP = (10_000, 8_000, 6_000, 5_000, 4_000, 3_000, 2_000, 1_500, 1_000, 750, 500, 250)
+"""A 1 kb DNA ladder's bands (bp), the size standard beside a digest on the virtual gel."""
+
+
+def gel_chart(lanes: Mapping[str, list[int]], ladder: tuple[int, ...] = LADDER_BP) -> alt.Chart:
+    """A virtual agarose gel: one lane per digest plus a ladder, bands placed by log size (as DNA migrates).
+
+    Args:
+        lanes: lane name -> fragment sizes (bp); equal sizes co-migrate into one band.
+        ladder: the size standard's bands.
+    """
+    rows = [{"lane": "ladder", "size": s, "label": f"{s:,} bp"} for s in ladder]
+    for name, sizes in lanes.items():
+        rows += [{"lane": name, "size": s, "label": f"{s:,} bp"} for s in sizes]
+    data = pd.DataFrame(rows)
+    order = ["ladder", *lanes]
+    low = max(10, min(data["size"].min(), min(ladder)) * 0.8)
+    high = max(data["size"].max(), max(ladder)) * 1.2
+    y = alt.Y("size:Q", scale=alt.Scale(type="log", domain=[low, high], reverse=False), title="size (bp)")
+    bands = (
+        alt.Chart(data)
+        .mark_tick(thickness=4, size=46, color="#f5f5f5")
+        .encode(
+            x=alt.X("lane:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+            y=y,
+            tooltip=["lane", "label"],
+        )
+    )
+    labels = (
+        alt.Chart(data[data["lane"] != "ladder"])
+        .mark_text(align="left", dx=26, color="#f5f5f5", fontSize=10)
+        .encode(x=alt.X("lane:N", sort=order), y=y, text="label")
+    )
+    return (
+        (bands + labels)
+        .properties(width=alt.Step(120), height=320, title="Virtual gel (log scale, as DNA migrates)")
+        .configure_view(fill="#1b1b2f")
+    )
+
+
+STRANDS = ["template", "product", "top", "bottom"]
+STRAND_COLOURS = ["#bbbbbb", "#2ca02c", "#1f77b4", "#ff7f0e"]
+
+
+def primer_map(
+    length: int, primers: list[dict[str, Any]], product: tuple[int, int] | None = None
+) -> alt.Chart:
+    """Primers on the template: one bar per primer (1-based start..end, coloured by strand) above the
+    template line, and the product's span when there is one."""
+    rows = [{"what": "template", "from": 0, "to": length, "strand": "template", "label": f"{length:,} bp"}]
+    if product is not None:
+        rows.append({"what": "product", "from": product[0] - 1, "to": product[1], "strand": "product",
+                     "label": f"{product[1] - product[0] + 1:,} bp"})  # fmt: skip
+    for p in primers:
+        rows.append({"what": p["name"], "from": p["start"] - 1, "to": p["end"], "strand": p["strand"],
+                     "label": f"{p['name']} {p['start']:,}-{p['end']:,} ({p['strand']})"})  # fmt: skip
+    data = pd.DataFrame(rows)
+    order = [r["what"] for r in rows]
+    return (
+        alt.Chart(data)
+        .mark_bar(height=12)
+        .encode(
+            x=alt.X("from:Q", scale=alt.Scale(domain=[0, length]), title="position (bp)"),
+            x2="to:Q",
+            y=alt.Y("what:N", sort=order, title=None),
+            color=alt.Color("strand:N", scale=alt.Scale(domain=STRANDS, range=STRAND_COLOURS)),
+            tooltip=["label"],
+        )
+        .properties(height=alt.Step(22), title="Primers on the template")
+    )

@@ -44,7 +44,7 @@ def sequences_given(cfg: resources.UIConfig) -> list[str]:
     if typed and upload is not None:
         raise UserInputError("give the sequence either in the box or as a file, not both")
     if upload is not None:
-        check_upload(upload.name, upload.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb)
+        check_upload(upload.name, upload.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb, upload.getvalue())
         return [s for _, s in read_sequences(upload.name, upload.getvalue(), limit=MAX_SEQUENCES)]
     return [normalize(typed, record_id="the sequence")] if typed else []
 
@@ -186,14 +186,68 @@ def _tool_result(call: Any) -> None:
         st.json(r.model_dump(mode="json") if hasattr(r, "model_dump") else str(r), expanded=False)
 
 
+def gel_lanes(answer: Any) -> dict[str, list[int]]:
+    """Lane name -> fragment sizes for every digest the answer made (one lane each)."""
+    lanes = {}
+    for call in answer.tool_calls:
+        if call.ok and call.tool == "digest":
+            name = " + ".join(e.enzyme for e in call.result.enzymes)
+            lanes[name if name not in lanes else f"{name} ({len(lanes) + 1})"] = call.result.sizes
+    return lanes
+
+
+def primer_tracks(answer: Any) -> list[tuple[int, list[dict[str, Any]], tuple[int, int] | None]]:
+    """For each PCR or primer-design call: template length, primers (name, 1-based start, end, strand),
+    and the product's span on the template."""
+    out = []
+    for call in answer.tool_calls:
+        if not call.ok:
+            continue
+        r = call.result
+        if call.tool == "pcr_product":
+            sites = [("forward", r.forward_binding), ("reverse", r.reverse_binding)]
+            primers = [{"name": n, "start": b.start, "end": b.end, "strand": b.strand} for n, b in sites if b]
+            span = (
+                (r.forward_binding.start, r.reverse_binding.end)
+                if r.product_size and not r.spans_origin
+                else None
+            )
+            out.append((r.template_length, primers, span))
+        elif call.tool == "design_primers" and r.pairs:
+            pair = r.pairs[0]
+            primers = [
+                {
+                    "name": "forward",
+                    "start": pair.left.start,
+                    "end": pair.left.end,
+                    "strand": pair.left.strand,
+                },
+                {
+                    "name": "reverse",
+                    "start": pair.right.start,
+                    "end": pair.right.end,
+                    "strand": pair.right.strand,
+                },
+            ]
+            out.append((r.template_length, primers, (pair.left.start, pair.right.end)))
+    return out
+
+
 def render_answer(answer: Any) -> None:
-    """The answer text, then one expander per cited source."""
+    """The answer text (as text: nothing in it is rendered as markup), the virtual gel of any digest and
+    the primers of any PCR on their template, then one expander per cited source."""
     from dnahlm.agents.compose import NEEDS_SEQUENCE
+    from dnahlm.ui import charts
 
     if answer.text == NEEDS_SEQUENCE:
         st.info("This question is about a sequence: paste one (or upload a file) above and ask again.")
     else:
         st.markdown(answer.text.replace("\n", "  \n"))
+    lanes = gel_lanes(answer)
+    if lanes:
+        st.altair_chart(charts.gel_chart(lanes), width="content")
+    for length, primers, span in primer_tracks(answer):
+        st.altair_chart(charts.primer_map(length, primers, span), width="stretch")
     if answer.citations:
         st.markdown("**Sources**")
         for i in range(len(answer.citations)):

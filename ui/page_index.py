@@ -59,12 +59,12 @@ def ingest(target: str, uploads: list[Any], options: dict[str, Any]) -> list[dic
 
     cfg = resources.ui_config()
     for f in uploads:
-        check_upload(f.name, f.size, INDEX_SUFFIXES, cfg.max_upload_mb)
+        check_upload(f.name, f.size, INDEX_SUFFIXES, cfg.max_upload_mb, f.getvalue())
     if any(suffix(f.name) == ".csv" for f in uploads) and not options["labels"]:
         raise UserInputError("a labelled CSV needs its label names, e.g. 0=background,1=binding site")
     fasta = options.get("fasta")
     if fasta is not None:
-        check_upload(fasta.name, fasta.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb)
+        check_upload(fasta.name, fasta.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb, fasta.getvalue())
     collection = None if options["collection"] == "auto" else options["collection"]
     bar = st.progress(0.0, text=f"0 / {len(uploads)} files")
     rows = []

@@ -54,7 +54,7 @@ def records_given(cfg: resources.UIConfig) -> list[tuple[str, str]]:
         upload = st.session_state.get("pred_file")
         if upload is None:
             raise UserInputError("upload a FASTA / GenBank / EMBL file first")
-        check_upload(upload.name, upload.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb)
+        check_upload(upload.name, upload.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb, upload.getvalue())
         records = read_sequences(upload.name, upload.getvalue(), limit=MAX_RECORDS + 1)
     else:
         records = parse_pasted(st.session_state.get("pred_seq") or "")
@@ -107,7 +107,7 @@ def task_choice(cfg: resources.UIConfig, index: str | None, model: str) -> TaskC
     if upload is None or not labels.strip():
         st.caption("Upload the pool and name its labels to predict from it.")
         return None
-    check_upload(upload.name, upload.size, (".csv",), cfg.max_upload_mb)
+    check_upload(upload.name, upload.size, (".csv",), cfg.max_upload_mb, upload.getvalue())
     data = upload.getvalue()
     predictor = resources.pool_predictor(
         hashlib.sha256(data).hexdigest(), labels.strip(), kind, instruction.strip(), model, data, upload.name

@@ -127,7 +127,7 @@ def loaded_model(model: str) -> Any:
 @st.cache_resource(show_spinner="Loading JASPAR motif profiles ...")
 def scanner() -> Any:
     """The JASPAR CORE vertebrates motif scanner."""
-    from dnahlm.agents.motifs import MotifScanner
+    from dnahlm.bio.motifs import MotifScanner
 
     return MotifScanner.from_jaspar()
 

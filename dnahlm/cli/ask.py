@@ -23,8 +23,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Answer QUESTION with the offline agent; sources are listed after the answer.",
     )
     p.add_argument("question")
-    p.add_argument("--seq", help="the DNA sequence the question is about")
-    p.add_argument("--fasta", type=Path, help="FASTA/GenBank/EMBL file with the sequence(s) (at most 3 used)")
+    p.add_argument(
+        "--seq",
+        action="append",
+        help="a DNA sequence the question is about; give it twice for two (a template and an insert, two to align)",
+    )
+    p.add_argument(
+        "--fasta",
+        type=Path,
+        help="FASTA/GenBank/EMBL file with the sequence(s), after any --seq (at most 3 used)",
+    )
     p.add_argument(
         "--index", type=Path, help="knowledge index (default: DNAHLM_INDEX, else the built-in starter index)"
     )
@@ -35,21 +43,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _sequences(args: argparse.Namespace) -> list[str]:
+    """The ``--seq`` sequences in the order given, then the records of ``--fasta``."""
     from dnahlm.sequences import normalize, parse
 
-    if args.seq is not None and args.fasta is not None:
-        raise ConfigError("give the sequence with --seq or --fasta, not both")
-    if args.seq is not None:
-        seq = normalize(args.seq, record_id="--seq")
+    out = []
+    for i, raw in enumerate(args.seq or [], 1):
+        name = f"--seq {i}" if len(args.seq) > 1 else "--seq"
+        seq = normalize(raw, record_id=name)
         if not seq:
-            raise ConfigError("--seq is empty")
-        return [seq]
+            raise ConfigError(f"{name} is empty")
+        out.append(seq)
     if args.fasta is not None:
         seqs = [r.sequence for r in parse(args.fasta)]
         if not seqs or not all(seqs):
             raise ConfigError(f"{args.fasta}: no sequence (or an empty record)")
-        return seqs
-    return []
+        out += seqs
+    return out
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,116 @@
+"""The agent's one tool registry: what a planner is offered is exactly what the graph runs.
+
+Every tool is a :class:`ToolSpec`: a name, the function (over :mod:`dnahlm.bio` or the knowledge
+services), the pydantic schema of its arguments, and how the graph fills its sequence input. The graph
+validates a planned call with the schema (so the schema's defaults are the only defaults, and an
+argument a chat-model planner passes is never dropped) and then calls the function; a tool-calling chat
+model is offered the same specs as LangChain ``StructuredTool`` objects (:meth:`Toolbox.tools`).
+
+Sequence inputs (``ToolSpec.inputs``):
+
+- ``each``: ``sequence`` is each given sequence in turn (at most three);
+- ``first``: ``sequence`` is the first given sequence (a PCR template, a cloning insert);
+- ``pair``: ``a`` and ``b`` are the first two sequences (an alignment);
+- ``oligo``: ``oligo`` is the first sequence, unless the question wrote one (a Tm);
+- ``none``: no sequence (a paper search).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+Inputs = Literal["each", "first", "pair", "oligo", "none"]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: its name, function, argument schema and how its sequence input is filled."""
+
+    name: str
+    func: Callable[..., Any]
+    schema: type[BaseModel]
+    inputs: Inputs = "each"
+
+    def call(self, args: dict[str, Any]) -> Any:
+        """Validate ``args`` with the schema (its defaults fill the rest), then run the function."""
+        parsed = self.schema.model_validate(args)
+        return self.func(**{name: getattr(parsed, name) for name in type(parsed).model_fields})
+
+    @property
+    def needs_sequence(self) -> bool:
+        return self.inputs in ("each", "first", "pair")
+
+
+def _bench_inputs(name: str) -> Inputs:
+    if name in ("design_primers", "pcr_product", "cloning_primers"):
+        return "first"
+    return "oligo" if name == "melting_temperature" else "each"
+
+
+class Toolbox:
+    """The tools over one index and one checkpoint, by name (:attr:`specs`).
+
+    Args:
+        index: knowledge index folder (predictions, similar sequences and papers need one).
+        model: checkpoint folder (default: the embedded dnahlm-tiny).
+        store: an open KnowledgeStore instead of ``index``.
+    """
+
+    def __init__(
+        self, index: str | Path | None = None, *, model: str | Path | None = None, store: Any = None
+    ):
+        from . import sequence_tools as st
+        from .bench_tools import BENCH_TOOLS
+        from .knowledge_tools import KnowledgeTools, PaperArgs, PredictArgs, SimilarArgs
+        from .motif_tool import ScanMotifsInput
+
+        self.knowledge = KnowledgeTools(index, model=model, store=store)
+        self._scanner: Any = None
+        specs = [
+            ToolSpec("sequence_stats", st.sequence_stats, st.StatsArgs),
+            ToolSpec("reverse_complement", st.reverse_complement_tool, st.SequenceArgs),
+            ToolSpec("translate_frames", st.translate_frames, st.TranslateArgs),
+            ToolSpec("find_orfs", st.find_orfs, st.OrfArgs),
+            ToolSpec("restriction_sites", st.restriction_sites, st.RestrictionArgs),
+            ToolSpec("align_identity", st.align_identity, st.AlignArgs, "pair"),
+            *(
+                ToolSpec(name, func, schema, _bench_inputs(name))
+                for name, (func, schema) in BENCH_TOOLS.items()
+            ),
+            ToolSpec("scan_motifs", self.scan_motifs, ScanMotifsInput),
+            ToolSpec("predict", self.knowledge.predict, PredictArgs),
+            ToolSpec("similar_sequences", self.knowledge.similar, SimilarArgs),
+            ToolSpec("search_papers", self.knowledge.papers, PaperArgs, "none"),
+        ]
+        self.specs: dict[str, ToolSpec] = {s.name: s for s in specs}
+        self.prepare = {  # one-time work before a tool's first call, under the agent's fit_timeout
+            "predict": lambda sequence, task="promoter", method="fused", **_: self.knowledge.prepare(
+                task, method
+            ),
+        }
+
+    def scan_motifs(
+        self, sequence: str, p_value: float = 1e-4, top: int = 20, names: list[str] | None = None
+    ) -> Any:
+        """Find transcription-factor binding sites (JASPAR motifs) in a DNA sequence, on both strands."""
+        from dnahlm.bio.motifs import MotifScanner
+
+        from .motif_tool import scan_result
+
+        if self._scanner is None:
+            self._scanner = MotifScanner.from_jaspar()
+        return scan_result(self._scanner, sequence, p_value, top, names)
+
+    def tools(self) -> list[Any]:
+        """Every tool as a LangChain ``StructuredTool`` (what a chat-model planner is offered)."""
+        from .sequence_tools import make_tool
+
+        return [make_tool(s.name, s.func, s.schema) for s in self.specs.values()]
+
+
+__all__ = ["ToolSpec", "Toolbox"]

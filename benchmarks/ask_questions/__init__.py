@@ -1,0 +1,1 @@
+"""Question set and scoring of ``benchmarks/bench_ask_questions.py`` (the benchmark's own helpers)."""
