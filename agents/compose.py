@@ -18,6 +18,16 @@ NEEDS_SEQUENCE = (
 )
 
 
+CANNOT_ANSWER = (
+    "None of my tools computes what this question asks. About a sequence I can: predict promoters, splice "
+    "sites and TF binding; scan JASPAR motifs; give GC and composition, ORFs, translations and the reverse "
+    "complement; digest with restriction enzymes and find single cutters; design primers, predict PCR "
+    "products and add cloning sites; give a primer's Tm; give protein mass, pI and residues; the effect of a "
+    "mutation; the mRNA; IUPAC pattern counts; alignment identity; codon usage; similar indexed sequences; "
+    "and search the indexed papers."
+)
+
+
 class _Sources:
     def __init__(self) -> None:
         self.items: list[Evidence] = []
@@ -207,12 +217,16 @@ def _alignment(r: Any, src: _Sources) -> list[str]:
     ]
 
 
-def compose_answer(question: str, results: list[Any], *, needs_sequence: bool = False) -> Any:
+def compose_answer(
+    question: str, results: list[Any], *, needs_sequence: bool = False, unanswerable: bool = False
+) -> Any:
     """An :class:`~dnahlm.agents.graph.AgentAnswer` from the tool calls of one question."""
     from .graph import AgentAnswer
 
     if needs_sequence:
         return AgentAnswer(question=question, text=NEEDS_SEQUENCE, tool_calls=results)
+    if unanswerable:
+        return AgentAnswer(question=question, text=CANNOT_ANSWER, tool_calls=results)
     src = _Sources()
     lines: list[str] = []
     for call in results:

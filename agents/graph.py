@@ -73,6 +73,7 @@ class AgentState(TypedDict, total=False):
     results: list[ToolCall]
     rounds: int
     needs_sequence: bool
+    unanswerable: bool
     messages: list[Any]
     answer: AgentAnswer
 
@@ -189,6 +190,7 @@ def build_agent(
                 "sequences": seqs,
                 "plan": [{"tool": s.tool, "args": s.args} for s in p.steps],
                 "needs_sequence": p.needs_sequence,
+                "unanswerable": p.unanswerable,
                 "rounds": 1,
             }
         return _llm_plan(llm, toolbox, state, seqs)
@@ -225,7 +227,8 @@ def build_agent(
 
     def answer(state: AgentState) -> dict[str, Any]:
         return {"answer": compose_answer(state["question"], state.get("results") or [],
-                                         needs_sequence=state.get("needs_sequence", False))}  # fmt: skip
+                                         needs_sequence=state.get("needs_sequence", False),
+                                         unanswerable=state.get("unanswerable", False))}  # fmt: skip
 
     graph = StateGraph(AgentState)
     graph.add_node("plan", plan)

@@ -36,6 +36,7 @@ SEQUENCE_TOOLS = {
     "find_pattern",
     "codon_usage",
     "align_identity",
+    "variant_effect",
 }
 """Tools that need a sequence (``melting_temperature`` needs one only when no oligo is written in the question)."""
 SUBSUMES = {
@@ -47,6 +48,7 @@ SUBSUMES = {
     "codon_usage": {"find_orfs"},
     "translate_frame": {"translate_frames", "find_orfs"},
     "find_pattern": {"scan_motifs"},
+    "variant_effect": {"scan_motifs", "predict"},
 }
 """Broad tools a bench-biology step makes redundant: a mass question does not also list the longest ORF
 (unless the question names ORFs itself), a pattern count does not also scan all of JASPAR."""
@@ -72,6 +74,7 @@ MENTIONS = {
     "find_pattern": r"motif|pattern|occur",
     "align_identity": r"identit|align|compare|similar",
     "codon_usage": r"codon",
+    "variant_effect": r"mutat|chang|substitut|variant|\bsnps?\b|delet|insert|replac",
 }
 """Where a classic tool is asked for in the question, to order a multi-part answer as the question is."""
 
@@ -89,6 +92,8 @@ class Plan:
     steps: list[Step]
     needs_sequence: bool = False
     """The question asks about a sequence but none was given."""
+    unanswerable: bool = False
+    """No tool computes what the question asks: the answer says so and lists what the tools can do."""
 
 
 def _any(text: str, *patterns: str) -> bool:
@@ -169,7 +174,13 @@ def bench_steps(question: str, n_sequences: int) -> list[Step]:
     change = slots.mutation_change(question)
     if change is not None and _any(q, r"mutat", r"chang", r"substitut", r"variant", r"\bsnps?\b", r"delet",
                                    r"insert", r"replac", r"\bc\.\d", r"\d[acgt]>[acgt]", r"[acgt]\s*>\s*[acgt]"):  # fmt: skip
-        steps.append(Step("mutation_effect", {"change": change}))
+        regulatory = _any(q, r"promoter", r"regulat", r"enhancer", r"\bbind", r"motif", r"transcription factor",
+                          r"\btfs?\b", r"jaspar") and not _any(q, r"protein", r"amino", r"codon", r"coding", r"\bcds\b")  # fmt: skip
+        if regulatory:
+            task = "tf-binding" if _any(q, r"\bbind", r"transcription factor", r"\btfs?\b") else "promoter"
+            steps.append(Step("variant_effect", {"change": change.removeprefix("c."), "task": task}))
+        else:
+            steps.append(Step("mutation_effect", {"change": change}))
     if _any(
         q, r"\bmrna\b", r"transcri(be|bed|pt\b|pts\b|ption(?! factors?))", r"\brna (copy|version|sequence)"
     ):
@@ -260,10 +271,6 @@ def route(question: str, has_sequence: bool, n_sequences: int | None = None) -> 
         if needs and not explicit:  # a question about "this sequence" without one: ask for it
             return Plan([], needs_sequence=True)
         steps = [s for s in steps if s not in needs] or [Step("search_papers", {"query": question})]
-    elif not steps:
-        steps = [
-            Step("sequence_stats"),
-            Step("similar_sequences"),
-            Step("search_papers", {"query": question}),
-        ]
+    elif not steps:  # nothing recognised: say so rather than fill the answer with unrelated results
+        return Plan([], unanswerable=True)
     return Plan(steps)

@@ -22,9 +22,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Inputs = Literal["each", "first", "pair", "oligo", "none"]
+NEGATIVE = ("non", "not ", "no ", "background")
+"""Label names of the "it is not" class; a variant's effect is reported on the other one."""
+
+
+class VariantArgs(BaseModel):
+    sequence: str = Field(description="the reference regulatory sequence (A, C, G, T, N)")
+    change: str = Field(description="the change, 1-based on the sequence: '61G>T', '100_102del', '50_51insA'")
+    task: str = Field(
+        default="promoter", description="what to predict before and after: promoter, tf-binding, ..."
+    )
+    p_value: float = Field(default=1e-4, gt=0, le=0.01, description="motif scan threshold")
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,7 @@ class Toolbox:
                 for name, (func, schema) in BENCH_TOOLS.items()
             ),
             ToolSpec("scan_motifs", self.scan_motifs, ScanMotifsInput),
+            ToolSpec("variant_effect", self.variant_effect, VariantArgs),
             ToolSpec("predict", self.knowledge.predict, PredictArgs),
             ToolSpec("similar_sequences", self.knowledge.similar, SimilarArgs),
             ToolSpec("search_papers", self.knowledge.papers, PaperArgs, "none"),
@@ -94,17 +106,43 @@ class Toolbox:
             ),
         }
 
+    def scanner(self) -> Any:
+        """The JASPAR CORE vertebrate profiles, loaded on first use."""
+        from dnahlm.bio.motifs import MotifScanner
+
+        if self._scanner is None:
+            self._scanner = MotifScanner.from_jaspar()
+        return self._scanner
+
     def scan_motifs(
         self, sequence: str, p_value: float = 1e-4, top: int = 20, names: list[str] | None = None
     ) -> Any:
         """Find transcription-factor binding sites (JASPAR motifs) in a DNA sequence, on both strands."""
-        from dnahlm.bio.motifs import MotifScanner
-
         from .motif_tool import scan_result
 
-        if self._scanner is None:
-            self._scanner = MotifScanner.from_jaspar()
-        return scan_result(self._scanner, sequence, p_value, top, names)
+        return scan_result(self.scanner(), sequence, p_value, top, names)
+
+    def variant_effect(
+        self, sequence: str, change: str, task: str = "promoter", p_value: float = 1e-4
+    ) -> Any:
+        """What a base change does to a regulatory sequence: the predicted probability (promoter, TF
+        binding) before and after, and the JASPAR motif sites it creates or destroys."""
+        from dnahlm.bio.variants import VariantEffect, motif_site_changes
+        from dnahlm.errors import UserInputError
+
+        mutated, gained, lost = motif_site_changes(self.scanner(), sequence, change, p_value=p_value)
+        effect = VariantEffect(
+            change=mutated.change, length=len(sequence), p_value=p_value, gained=gained, lost=lost
+        )
+        try:
+            before = self.knowledge.predict(sequence, task)
+            after = self.knowledge.predict(mutated.sequence, task)
+        except UserInputError:  # no pool and no tuned head for the task: the motif sites alone
+            return effect
+        label = next((n for n in before.probs if not n.lower().startswith(NEGATIVE)), list(before.probs)[-1])
+        effect.task, effect.label, effect.method = before.task, label, before.method
+        effect.p_before, effect.p_after = before.probs[label], after.probs[label]
+        return effect
 
     def tools(self) -> list[Any]:
         """Every tool as a LangChain ``StructuredTool`` (what a chat-model planner is offered)."""

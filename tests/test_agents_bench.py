@@ -204,3 +204,15 @@ def test_cli_takes_several_sequences(tmp_path, capsys):
     assert f"{100 * 119 / 120:.1f}% identical" in capsys.readouterr().out
     assert main(["ask", "GC content?", "--seq", a, "--seq", ""]) == 2
     assert capsys.readouterr().err.strip() == "dnahlm ask: error: --seq 2 is empty"
+
+
+def test_a_question_no_tool_answers_gets_one_sentence_and_the_list_of_what_can_be_done(agent):
+    from dnahlm.agents.compose import CANNOT_ANSWER
+
+    answer = agent.invoke({"question": "Will this fold into a G-quadruplex?", "sequences": [GENE]})["answer"]
+    assert answer.tool_calls == [] and answer.citations == [] and answer.text == CANNOT_ANSWER
+    assert first_sentence(answer.text) == "None of my tools computes what this question asks."
+    # a Tm question is answered by the Tm tool, not by JASPAR annotations
+    tm = agent.invoke({"question": "What is the melting temperature of this primer?",
+                       "sequences": ["AGCTTGCATGCCTGCAGGTC"]})["answer"]  # fmt: skip
+    assert [c.tool for c in tm.tool_calls] == ["melting_temperature"] and "JASPAR" not in tm.text
