@@ -145,17 +145,20 @@ def read_pool(
     """
     p = Path(path)
     try:
-        handle = open(p, encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        # utf-8-sig: a spreadsheet program's byte-order mark is not part of the first column's name
+        handle = open(p, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise DataFormatError(f"{p}: cannot open ({exc.strerror or exc})") from exc
     examples: list[Example] = []
     with handle:
-        reader = csv.DictReader(handle)
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        reader = csv.DictReader(handle, strict=True)  # an unterminated quote is an error, not a label
+        try:
+            header = reader.fieldnames  # reads the first line: random bytes, UTF-16 or gzip fail here
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise DataFormatError(f"{p}: not a UTF-8 CSV file ({type(exc).__name__}: {exc})") from exc
+        fields = [f.strip().lower() for f in header or []]
         if "sequence" not in fields or "label" not in fields:
-            raise DataFormatError(
-                f"{p}: expected a header with columns 'sequence,label', found {reader.fieldnames}"
-            )
+            raise DataFormatError(f"{p}: expected a header with columns 'sequence,label', found {header}")
         reader.fieldnames = fields
         try:
             for row in reader:

@@ -61,7 +61,14 @@ def search(
         collections: search only these (default: by the kind of query).
         filter: metadata equalities, e.g. ``{"organism": "Escherichia coli"}``.
         embedders: embedders to reuse by collection name (default: rebuilt from the manifest).
+
+    Raises:
+        UserInputError: an empty query, or ``k`` below 1.
     """
+    if not query or not query.strip():
+        raise UserInputError("the search query is empty: give a DNA sequence or a question")
+    if k < 1:
+        raise UserInputError(f"k must be at least 1, got {k}")
     embedders = embedders if embedders is not None else {}
     hits: list[Hit] = []
     for name in query_collections(store, query, collections):

@@ -54,6 +54,7 @@ LOCK_TIMEOUT = 600.0
 """Seconds a writer waits for another process's write to the same index to finish."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_REPAIR = "run `dnahlm index repair` on the folder to restore it from its newest whole generation"
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS records (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -257,17 +258,32 @@ class KnowledgeStore:
             data = json.loads(manifest.read_text())
         except (OSError, ValueError) as exc:
             raise DataFormatError(f"{manifest}: unreadable or not JSON ({exc})") from exc
+        if not isinstance(data, dict):
+            raise DataFormatError(
+                f"{manifest}: not an index manifest (a JSON {type(data).__name__}); {_REPAIR}"
+            )
         if data.get("format_version") != FORMAT_VERSION:
             raise DataFormatError(
                 f"{manifest}: index format {data.get('format_version')!r}, this dnahlm reads {FORMAT_VERSION}"
             )
-        self.generation = int(data["generation"])
-        self._meta_file = data["sqlite"]["file"]
-        self._check(self.path / self._meta_file, data["sqlite"]["sha256"])
+        try:
+            self.generation = int(data["generation"])
+            self._meta_file = str(data["sqlite"]["file"])
+            sqlite_sha = data["sqlite"]["sha256"]
+            entries = [(str(n), dict(c)) for n, c in data["collections"].items()]
+            cols = [Collection(name=n, **{k: v for k, v in c.items() if k != "faiss"}) for n, c in entries]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataFormatError(
+                f"{manifest}: missing or bad entry ({type(exc).__name__}: {exc}); {_REPAIR}"
+            ) from exc
+        unnamed = [c.name for c in cols if not c.file]
+        if unnamed:
+            raise DataFormatError(f"{manifest}: collection {unnamed[0]!r} names no vector file; {_REPAIR}")
+        self._check(self.path / self._meta_file, sqlite_sha)
         self._db = self._connect(self.path / self._meta_file)
         faiss = _faiss()
-        for name, c in data["collections"].items():
-            col = Collection(name=name, **{k: v for k, v in c.items() if k != "faiss"})
+        for col in cols:
+            name = col.name
             file = self.path / col.file
             self._check(file, col.sha256)
             try:

@@ -124,12 +124,14 @@ def squash(text: str) -> str:
 
 
 DNA_WORD = re.compile(r"(?<![A-Za-z])([ACGTacgt]{18,30})(?![A-Za-z])")
+LONG_DNA_WORD = re.compile(r"(?<![A-Za-z])([ACGTacgt]{18,})(?![A-Za-z])")
 
 
-def dna_words(text: str) -> list[str]:
-    """Words of 18-30 A/C/G/T letters (primer sequences) in order, upper case, duplicates dropped."""
+def dna_words(text: str, *, longer: bool = False) -> list[str]:
+    """Words of 18-30 A/C/G/T letters (primer sequences) in order, upper case, duplicates dropped;
+    ``longer``: words of 18 or more letters (tailed cloning primers are often over 30 nt)."""
     seen: list[str] = []
-    for m in DNA_WORD.finditer(text or ""):
+    for m in (LONG_DNA_WORD if longer else DNA_WORD).finditer(text or ""):
         w = m.group(1).upper()
         if w not in seen:
             seen.append(w)
@@ -164,6 +166,14 @@ def names_residue(sentence: str, letter: str) -> bool:
     return not any(
         _names_pattern(other, one_letter=False).search(sentence) for other in AA_NAMES if other != letter
     )
+
+
+CODON_WORD = re.compile(r"(?<![A-Za-z])([ACGTU]{3})(?![A-Za-z])")
+
+
+def codon_words(text: str) -> list[re.Match[str]]:
+    """Upper-case three-letter A/C/G/T/U words (codons) in order, as matches (``group(1)``, ``end()``)."""
+    return list(CODON_WORD.finditer(text or ""))
 
 
 def has_word(text: str, word: str) -> bool:

@@ -71,7 +71,12 @@ def run(args: argparse.Namespace) -> int:
         from dnahlm.index.starter import has_starter_pack, starter_index
 
         index = starter_index() if has_starter_pack() else None
-    agent = build_agent(index, model=args.model)
+    store = None
+    if index is not None:  # a missing or damaged index is the user's error: one line, exit 2, before asking
+        from dnahlm.index.store import KnowledgeStore
+
+        store = KnowledgeStore(index)
+    agent = build_agent(index, model=args.model, store=store)
     state: dict = {}
     for update in agent.stream({"question": args.question, "sequences": sequences}, stream_mode="updates"):
         for node, change in update.items():

@@ -8,6 +8,7 @@ import random
 import sys
 from pathlib import Path
 
+from dnahlm.cli.options import whole
 from dnahlm.errors import ConfigError
 from dnahlm.settings import get_settings
 from dnahlm.tasks import Task, get_task, infer_kind, parse_labels, read_pool
@@ -31,16 +32,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instruction", help="free instruction for a generic task")
     p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
     p.add_argument("--method", default="instruct", choices=METHOD_NAMES)
-    p.add_argument("--k", type=int, help="neighbours in the kNN vote (knn, fused; default 16)")
-    p.add_argument("--shots", type=int, help="examples in a few-shot prompt (few-shot, fused; default 4)")
+    p.add_argument("--k", type=whole(1, 100_000), help="neighbours in the kNN vote (knn, fused; default 16)")
+    p.add_argument(
+        "--shots", type=whole(0, 64), help="examples in a few-shot prompt (few-shot, fused; default 4)"
+    )
     p.add_argument(
         "--no-cnn", dest="motif_cnn", action="store_false", default=None,
         help="leave the motif CNN out of 'fused' (a quicker fit on a large pool)",
     )  # fmt: skip
-    p.add_argument("--limit", type=int, help="score a seeded random sample of N test rows")
+    p.add_argument("--limit", type=whole(1), help="score a seeded random sample of N test rows")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
-        "--batch-size", type=int, help="sequences per forward pass (default: DNAHLM_BATCH_SIZE or 32)"
+        "--batch-size",
+        type=whole(1, 4096),
+        help="sequences per forward pass (default: DNAHLM_BATCH_SIZE or 32)",
     )
     p.add_argument("--device", help="cpu, cuda, ... (default: auto)")
     p.add_argument("--json", type=Path, help="write the result JSON here ('-' for stdout)")

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from dnahlm.cli.options import whole
 from dnahlm.errors import ConfigError
 
 
@@ -27,15 +28,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--embedder", choices=("kmer", "dnahlm", "text"), help="default: kmer for DNA, text for papers"
     )
     add.add_argument("--model", type=Path, help="checkpoint for --embedder dnahlm (default: embedded)")
-    add.add_argument("--k", type=int, help="k-mer length for --embedder kmer (default 5, canonical)")
+    add.add_argument("--k", type=whole(1, 12), help="k-mer length for --embedder kmer (default 5, canonical)")
     add.add_argument("--fasta", type=Path, help="FASTA with the sequences of a GFF3 file")
     add.add_argument("--task", help="task name of a labelled CSV (default: its folder name)")
     add.add_argument("--labels", help='label names of a labelled CSV, e.g. "0=background,1=binding site"')
     add.add_argument(
         "--tasks-json", type=Path, help="tasks.json with label names (default: found beside the CSV)"
     )
-    add.add_argument("--window", type=int, default=500, help="window length for long sequences (bp)")
-    add.add_argument("--stride", type=int, default=250, help="step between windows (bp)")
+    add.add_argument("--window", type=whole(8), default=500, help="window length for long sequences (bp)")
+    add.add_argument("--stride", type=whole(1), default=250, help="step between windows (bp)")
     add.add_argument("--reverse", action="store_true", help="also index reverse-strand windows")
     add.add_argument("--index-type", default="auto", choices=("auto", "flat", "hnsw", "ivfpq"))
     add.add_argument("--skip-bad-lines", action="store_true", help="papers JSONL: skip and report bad lines")
@@ -51,9 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="auto|local|ray://HOST:PORT",
         help="with --ray: 'local' (default) starts a private Ray, 'auto' joins the running cluster",
     )
-    scale.add_argument("--workers", type=int, metavar="N", help="with --ray: embedding workers (default 2)")
     scale.add_argument(
-        "--block-rows", type=int, metavar="N", help="with --ray: rows per block and shard (default 4096)"
+        "--workers", type=whole(1, 256), metavar="N", help="with --ray: embedding workers (default 2)"
+    )
+    scale.add_argument(
+        "--block-rows", type=whole(1), metavar="N", help="with --ray: rows per block and shard (default 4096)"
     )
     scale.add_argument(
         "--no-shards", action="store_true", help="with --ray: do not keep the per-block FAISS shards"
@@ -72,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     search.add_argument("index_dir", type=Path)
     search.add_argument("query")
-    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--k", type=whole(1, 1000), default=5)
     search.add_argument("--collection", action="append", help="search only this collection (repeatable)")
     search.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE", help="metadata filter")
     search.add_argument("--json", action="store_true")

@@ -20,8 +20,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 def build_parser() -> argparse.ArgumentParser:
     from dnahlm.cli import ask, demo, eval, index, predict, train, ui
+    from dnahlm.cli.options import OneLineParser
 
-    parser = argparse.ArgumentParser(prog="dnahlm", description="Ask questions about DNA with DNAHLM.")
+    parser = OneLineParser(prog="dnahlm", description="Ask questions about DNA with DNAHLM.")
     parser.add_argument("--version", action="version", version=f"dnahlm {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (eval, predict, ask, train, index, demo, ui):

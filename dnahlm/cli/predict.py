@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from dnahlm.cli.options import whole
 from dnahlm.errors import ConfigError
 from dnahlm.settings import get_settings
 
@@ -38,9 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instruction", help="free instruction for a generic task")
     p.add_argument("--method", default="fused", choices=("instruct", "knn", "few-shot", "fused"))
     p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
-    p.add_argument("--k", type=int, default=16, help="neighbours in the kNN vote (default 16)")
-    p.add_argument("--shots", type=int, default=4, help="examples in a few-shot prompt (default 4)")
-    p.add_argument("--evidence", type=int, default=3, help="evidence rows shown per prediction (default 3)")
+    p.add_argument("--k", type=whole(1, 100_000), default=16, help="neighbours in the kNN vote (default 16)")
+    p.add_argument("--shots", type=whole(0, 64), default=4, help="examples in a few-shot prompt (default 4)")
+    p.add_argument(
+        "--evidence", type=whole(0, 100), default=3, help="evidence rows shown per prediction (default 3)"
+    )
     p.add_argument("--device", help="cpu, cuda, ... (default: auto)")
     p.add_argument(
         "--no-cnn", dest="motif_cnn", action="store_false",

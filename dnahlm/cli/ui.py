@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dnahlm.cli.options import whole
 from dnahlm.errors import ConfigError
 
 
@@ -34,11 +35,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-index", action="store_true", help="start without a knowledge index")
     p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
-    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p.add_argument("--port", type=whole(1, 65_535), default=8501, help="port (default 8501)")
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
     )
-    p.add_argument("--max-upload-mb", type=int, default=50, help="largest upload accepted (default 50 MB)")
+    p.add_argument(
+        "--max-upload-mb", type=whole(1, 100_000), default=50, help="largest upload accepted (default 50 MB)"
+    )
     p.set_defaults(handler=run)
 
 
