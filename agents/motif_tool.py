@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from dnahlm.bio.motif_hits import MotifHit
-from dnahlm.bio.motifs import MotifScanner
 from dnahlm.errors import UserInputError
 from dnahlm.sequences import normalize
+
+if TYPE_CHECKING:  # the scanner needs torch (a second of a cold start): imported where it is built
+    from dnahlm.bio.motifs import MotifScanner
 
 __all__ = ["MotifScanResult", "ScanMotifsInput", "scan_tool"]
 
@@ -64,6 +67,7 @@ def scan_tool(scanner: MotifScanner | None = None):
             loaded on the first call.
 
     Example:
+        >>> from dnahlm.bio.motifs import MotifScanner
         >>> tool = scan_tool(MotifScanner.from_jaspar(ids=["MA0108", "MA0139"]))
         >>> tool.invoke({"sequence": "GCGCTATAAAAGGCGCGC", "top": 1}).hits[0].name
         'TBP'
@@ -83,6 +87,8 @@ def scan_tool(scanner: MotifScanner | None = None):
         judge counts against that. Reads nothing from and writes nothing to files or the network.
         """
         try:
+            from dnahlm.bio.motifs import MotifScanner
+
             return scan_result(scanner or MotifScanner.from_jaspar(), sequence, p_value, top, names)
         except UserInputError as exc:
             raise ToolException(str(exc)) from exc

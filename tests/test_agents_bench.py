@@ -216,3 +216,18 @@ def test_a_question_no_tool_answers_gets_one_sentence_and_the_list_of_what_can_b
     tm = agent.invoke({"question": "What is the melting temperature of this primer?",
                        "sequences": ["AGCTTGCATGCCTGCAGGTC"]})["answer"]  # fmt: skip
     assert [c.tool for c in tm.tool_calls] == ["melting_temperature"] and "JASPAR" not in tm.text
+
+
+def test_a_bench_question_imports_no_torch(tmp_path):
+    """A digest, a Tm or a mass needs neither the model nor the motif scanner: a cold `dnahlm ask` loads
+    neither torch nor transformers (about a second of start-up)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from dnahlm.cli.main import main; "
+        f"rc = main(['ask', 'How many fragments does EcoRI give?', '--seq', {DIGEST_SEQ!r}]); "
+        "print(rc, 'torch' in sys.modules, 'transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.splitlines()[-1] == "0 False False", out.stderr[-2000:]
