@@ -3,9 +3,10 @@
     python benchmarks/bench_ask_questions.py [--data ../shared/data] [--families a,b] [--limit-per-family N]
         [--seed 0] [--json OUT] [--answer agent|oracle|MODULE:FUNC] [--list]
 
-About 240 questions in 18 families (digests, PCR, primers, Tm, protein properties, mutations,
-transcription/translation, reverse complement, GC, identity, motif counts) about E. coli K-12 genes,
-promoter-length windows and real plasmids from the shared data. Expected answers are computed by the
+About 270 questions in 21 families (digests, PCR, primers, cloning primers, Tm, protein properties,
+mutations, transcription/translation, reverse complement, GC, identity, motif counts, codon usage,
+regulatory variants at a TATA box) about E. coli K-12 genes, promoter-length windows and real plasmids
+from the shared data. Expected answers are computed by the
 benchmark itself (``ask_questions/questions.py``: Biopython, primer3-py, slicing, brute force), never with
 ``dnahlm.bio`` or ``dnahlm.agents``; the agent is only asked (``build_agent(None)``: no index). The scoring
 rule of each family is printed with the table and described in ``ask_questions/questions.py`` and

@@ -107,3 +107,19 @@ def test_bad_input_is_one_line_exit_2_and_changes_no_index(world, capsys, argv, 
     assert len(err) == 1 and says in err[0], err
     assert "Traceback" not in err[0]
     assert {f: {p.name: p.read_bytes() for p in (world / f).iterdir()} for f in folders} == before
+
+
+def test_control_sequences_from_files_reach_the_terminal_escaped(tmp_path, capsys):
+    from dnahlm.cli.output import terminal_safe
+
+    assert terminal_safe("a\x1b[2Jb\x07c\u202ed\ne\tf") == "a\\x1b[2Jb\\x07c\\u202ed\ne\tf"
+    hostile = "gene\x1b]0;pwned\x07\x1b[2J"
+    (tmp_path / "h.fa").write_text(f">{hostile} evil\n{SEQ}\n")
+    assert main(["index", "add", str(tmp_path / "ix"), str(tmp_path / "h.fa"), "--quiet"]) == 0
+    assert main(["index", "search", str(tmp_path / "ix"), SEQ[:200]]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "gene\\x1b]0;pwned\\x07" in out
+    (tmp_path / "bad.fa").write_text(f">{hostile}\nACGTXACGT\n")
+    assert main(["index", "add", str(tmp_path / "ix"), str(tmp_path / "bad.fa"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and len(err.strip().splitlines()) == 1

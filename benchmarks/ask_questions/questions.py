@@ -3,7 +3,8 @@
 Sequences: protein-coding genes of the E. coli K-12 MG1655 GenBank record (CDS features of 600-3,000 bp
 that start with ATG, end with a stop, translate without internal stops under table 11 and agree with
 their ``/translation``), promoter-length windows upstream of such genes (300-500 bp, read 5'->3' towards
-the start codon) and, for circular digests, four real plasmids of the shared Biopython test records.
+the start codon; ``regulatory_variant`` writes a TATA box into 300 bp ones) and, for circular digests,
+four real plasmids of the shared Biopython test records.
 
 Every expected answer is computed here with Biopython (``Bio.Restriction``, ``Bio.SeqUtils``,
 ``Bio.SeqUtils.MeltingTemp``, ``Bio.SeqUtils.ProtParam``, ``Bio.Align``) or primer3-py, or by slicing and
@@ -19,6 +20,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import random
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -740,6 +742,257 @@ def _rc_iupac(m: str) -> str:
     return "".join(comp[c] for c in reversed(m))
 
 
+# ----------------------------------------------------------------- cloning, codon usage, regulatory variants
+
+CLONING_ENZYMES = ["NdeI", "NcoI", "EcoRI", "BamHI", "XhoI", "HindIII", "SalI", "NotI", "KpnI", "XbaI"]
+ARTICLE = {"NdeI": "an", "NcoI": "an", "EcoRI": "an", "XhoI": "an", "XbaI": "an"}  # the rest take "a"
+
+
+def tailed_primer_ok(word: str, site: str, head: str) -> bool:
+    """``word`` holds the recognition ``site`` and, after it, the insert's first bases ``head``: starting
+    0-2 bases after the site's end, or inside the site's last 4 bases when they are also the insert's
+    first bases (NdeI CATATG or NcoI CCATGG written over the ATG start codon)."""
+    for i in (k for k in range(len(word)) if word.startswith(site, k)):
+        for j in (k for k in range(len(word)) if word.startswith(head, k)):
+            if -4 <= j - (i + len(site)) <= 2:
+                return True
+    return False
+
+
+def cloning_pair_ok(insert: str, e5: str, e3: str, words: list[str]) -> tuple[bool, str]:
+    """The first two 18+ nt words: the forward holds e5's site then insert[:15]; the reverse holds the
+    reverse complement of e3's site then the reverse complement of insert[-15:]."""
+    if len(words) < 2:
+        return False, f"{len(words)} primer sequence(s) found"
+    f, r = words[0], words[1]
+    if not tailed_primer_ok(f, enzyme(e5).site, insert[:15]):
+        return False, f"forward {f} lacks {e5} site + insert start"
+    if not tailed_primer_ok(r, rc(enzyme(e3).site), rc(insert[-15:])):
+        return False, f"reverse {r} lacks rc({e3} site) + rc(insert end)"
+    return True, "both primers carry site + insert end"
+
+
+WARNING_WORDS = ("warning", "cuts inside")
+
+
+def fam_cloning_primers(pool: Pool, n: int) -> list[Question]:
+    """Every fourth question (2-3 of 10-12) has an insert that enzyme5 cuts (enzyme3 does not): the answer
+    must warn ('warning' or 'cuts inside' anywhere). The others use two enzymes that cut neither the
+    insert (``Bio.Restriction`` search): the first two 18+ nt ACGT words are checked as in
+    :func:`cloning_pair_ok`. Each insert is a whole CDS."""
+    out: list[Question] = []
+    tries = 0
+    while len(out) < n and tries < 5000:
+        tries += 1
+        g = pool.gene()
+        ins = g.cds
+        cutting = {e: cuts(e, ins) for e in CLONING_ENZYMES}
+        clean = [e for e in CLONING_ENZYMES if not cutting[e]]
+        warn = len(out) % 4 == 3
+        firsts = [e for e in CLONING_ENZYMES if cutting[e]] if warn else clean
+        if not firsts or len(clean) < (1 if warn else 2):
+            continue
+        e5 = pool.rng.choice(firsts)
+        e3 = pool.rng.choice([e for e in clean if e != e5])
+        assert not cutting[e3] and bool(cutting[e5]) == warn
+        fwd = "GCGC" + enzyme(e5).site + ins[:20]
+        rev = "GCGC" + rc(enzyme(e3).site) + rc(ins[-20:])
+        q = (f"Design primers to clone this insert with {ARTICLE.get(e5, 'a')} {e5} site at the 5' end and "
+             f"{ARTICLE.get(e3, 'a')} {e3} site at the 3' end.")  # fmt: skip
+        reference = (f"Use forward 5'-{fwd}-3' ({e5}) and reverse 5'-{rev}-3' ({e3}) to add the sites to "
+                     f"this {len(ins):,} bp insert.")  # fmt: skip
+        info = {"gene": g.name, "enzyme5": e5, "enzyme3": e3, "enzyme5_cuts_insert": cutting[e5]}
+        if warn:
+            reference += (
+                f" Warning: {e5} also cuts inside the insert (at {', '.join(map(str, cutting[e5]))})."
+            )
+
+            def check(text: str) -> tuple[bool, str]:
+                hit = [w for w in WARNING_WORDS if w in (text or "").lower()]
+                return bool(hit), f"warns ({hit[0]!r})" if hit else "no warning"
+
+            expected: Any = {"warning": True, "enzyme5_cuts": cutting[e5]}
+            expected_text = f"a warning that {e5} cuts inside the insert ('warning' or 'cuts inside')"
+        else:
+
+            def check(text: str, ins=ins, e5=e5, e3=e3) -> tuple[bool, str]:
+                return cloning_pair_ok(ins, e5, e3, sc.dna_words(text, longer=True))
+
+            expected = {"site5": enzyme(e5).site, "site3": enzyme(e3).site, "insert_start": ins[:15],
+                        "insert_end": ins[-15:]}  # fmt: skip
+            expected_text = (f"forward: {enzyme(e5).site} then {ins[:15]}; "
+                             f"reverse: {rc(enzyme(e3).site)} then {rc(ins[-15:])}")  # fmt: skip
+        assert check(reference)[0], reference
+        out.append(Question("cloning_primers", "", q, [ins], expected, expected_text, reference, check, info))
+    return out
+
+
+def fam_codon_usage(pool: Pool, n: int) -> list[Question]:
+    """Counts every in-frame codon of the CDS, the stop codon included (ATG..stop, length / 3 codons);
+    genes whose top codon is tied are skipped. Check: the first codon (upper-case three-letter A/C/G/T/U
+    word) named in the first sentence is the most frequent one, and a number written between it and the
+    next codon named (or the sentence end) is its frequency per thousand codons within 0.1."""
+    from collections import Counter
+
+    out: list[Question] = []
+    while len(out) < n:
+        g = pool.gene()
+        codons = [g.cds[i : i + 3] for i in range(0, len(g.cds), 3)]
+        assert len(g.cds) % 3 == 0 and len(codons) == len(g.protein) + 1
+        (top, c1), (second, c2) = Counter(codons).most_common(2)
+        if c1 == c2:
+            continue
+        per_k = 1000 * c1 / len(codons)
+        aa = str(Seq(top).translate(table=11))
+        q = "What is the codon usage of this coding sequence? Which codon is used most often?"
+        reference = (f"The {len(codons)} codons of this {len(g.cds):,} nt coding sequence (stop codon included) "
+                     f"use {len(set(codons))} of 64 codons; the most frequent is {top} ({aa}, {c1} times, "
+                     f"{per_k:.1f} per 1000 codons), then {second} ({1000 * c2 / len(codons):.1f} per 1000).")  # fmt: skip
+
+        def check(text: str, top=top, per_k=per_k) -> tuple[bool, str]:
+            s = sc.first_sentence(text)
+            named = sc.codon_words(s)
+            if not named:
+                return False, f"no codon in first sentence {s[:80]!r}"
+            first = named[0].group(1).replace("U", "T")
+            if first != top:
+                return False, f"first codon named {first}"
+            stop = named[1].start() if len(named) > 1 else len(s)
+            vals = [x.value for x in sc.numbers(s[named[0].end() : stop], cleaned=True)]
+            ok = any(sc.near(v, per_k, 0.1) for v in vals)
+            return ok, f"{first} first; per-thousand read {vals[:4]}"
+
+        assert check(reference)[0], reference
+        out.append(Question("codon_usage", "", q, [g.cds], {"codon": top, "count": c1, "per_thousand": round(per_k, 2)},
+                            f"{top} first, {per_k:.1f}/1000 (±0.1; {c1} of {len(codons)} codons, stop included)",
+                            reference, check, {"gene": g.name, "codons": len(codons), "second": [second, c2]}))  # fmt: skip
+    return out
+
+
+TBP_SITE = "GCTATAAAAGGCGC"  # written into the window: TATAAAA (JASPAR TBP consensus) between GC flanks
+# JASPAR MA0108.3 (TBP) counts, rows A C G T (as pyjaspar's JASPAR2024/2026 CORE hold it), used only to
+# keep control changes away from TBP-like sites that the window already has.
+TBP_COUNTS = {
+    "A": [16, 352, 3, 354, 268, 360, 222],
+    "C": [46, 0, 10, 0, 0, 3, 2],
+    "G": [18, 2, 2, 5, 0, 20, 44],
+    "T": [309, 35, 374, 30, 121, 6, 121],
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def tbp_loose_kmers() -> frozenset[str]:
+    """The 7-mers whose TBP log-odds score (pseudocount 0.8, uniform background) has p < 1e-3 among all
+    4^7 7-mers: a threshold ten times looser than a usual site scan's 1e-4."""
+    import math
+
+    cols = []
+    for j in range(7):
+        tot = sum(TBP_COUNTS[b][j] for b in "ACGT")
+        cols.append({b: math.log2((TBP_COUNTS[b][j] + 0.2) / (tot + 0.8) / 0.25) for b in "ACGT"})
+    scored = sorted(
+        ((sum(cols[j][b] for j, b in enumerate(k)), "".join(k)) for k in itertools.product("ACGT", repeat=7)),
+        reverse=True,
+    )
+    keep = int(1e-3 * len(scored))
+    return frozenset(k for _, k in scored[:keep])
+
+
+def tbp_like_near(seq: str, p0: int) -> bool:
+    """A TBP-like 7-mer (either strand) overlaps 0-based position ``p0``."""
+    loose = tbp_loose_kmers()
+    for s in range(max(0, p0 - 6), min(p0, len(seq) - 7) + 1):
+        w = seq[s : s + 7]
+        if w in loose or rc(w) in loose:
+            return True
+    return False
+
+
+DESTROY = re.compile(r"\b(destroy\w*|abolish\w*|disrupt\w*|los[est]\w*|loss|eliminat\w*|remov\w*)\b", re.I)
+NEGATED = re.compile(r"\b(?:not|no|never|without|neither|nor)\b|n't", re.I)
+
+
+def says_tbp_destroyed(sentence: str) -> bool:
+    """A clause of the sentence (split at ';') has a destroy word, no negation before it or 'no' right
+    after it, and names TBP (as a word: not TBPL1) after it."""
+    for clause in sentence.split(";"):
+        m = DESTROY.search(clause)
+        if not m or NEGATED.search(clause[: m.start()]) or re.match(r"\s+no\b", clause[m.end() :], re.I):
+            continue
+        if sc.has_word(clause[m.end() :], "TBP") or sc.has_word(clause[: m.start()], "TBP"):
+            return True
+    return False
+
+
+def fam_regulatory_variant(pool: Pool, n: int) -> list[Question]:
+    """300 bp upstream of a gene's start codon with ``TBP_SITE`` written over 14 bases at offset o
+    (40..256, 0-based). Question: T>G at the second T of TATAAAA (1-based o + 5: TATAAAA -> TAGAAAA).
+    Pass: the first sentence says TBP is destroyed (:func:`says_tbp_destroyed`). Every third question is a
+    control on the previous question's sequence: a base 100+ bp from the TATA box, chosen where no
+    TBP-like 7-mer (:func:`tbp_like_near`) overlaps it before or after the change; pass: the first
+    sentence names the position (so an empty or off-topic answer fails) and does not say TBP is
+    destroyed."""
+    out: list[Question] = []
+    last: tuple[str, str, int] | None = None
+    while len(out) < n:
+        if len(out) % 3 == 2 and last is not None:
+            label, seq, o = last
+            tata = (o + 2, o + 9)  # TATAAAA, 0-based half-open
+            far = [c for c in range(len(seq)) if c <= tata[0] - 101 or c >= tata[1] + 100]
+            pool.rng.shuffle(far)
+            pick = None
+            for c in far:
+                alt = pool.rng.choice([b for b in "ACGT" if b != seq[c]])
+                mutated = seq[:c] + alt + seq[c + 1 :]
+                if not tbp_like_near(seq, c) and not tbp_like_near(mutated, c):
+                    pick = (c, alt)
+                    break
+            last = None
+            if pick is None:
+                continue
+            c, alt = pick
+            distance = min(abs(c - tata[0]), abs(c - (tata[1] - 1)))
+            q = f"What does {'an' if seq[c] == 'A' else 'a'} {seq[c]}>{alt} change at position {c + 1} do to this promoter?"
+            reference = (
+                f"{c + 1}{seq[c]}>{alt} lies {distance} bp from the TATA box and destroys no TBP site."
+            )
+
+            def check(text: str, pos=c + 1) -> tuple[bool, str]:
+                s = sc.first_sentence(text)
+                if not any(x.value == pos for x in sc.numbers(s, cleaned=True)):
+                    return False, f"first sentence does not name position {pos}: {s[:120]!r}"
+                bad = says_tbp_destroyed(s)
+                return not bad, f"says TBP destroyed: {s[:160]!r}" if bad else "TBP not said destroyed"
+
+            out.append(Question("regulatory_variant", "", q, [seq], {"tbp_destroyed": False},
+                                f"first sentence names position {c + 1} and does not say TBP is destroyed",
+                                reference, check,
+                                {"source": label, "tata_at": o + 3, "change": f"{c + 1}{seq[c]}>{alt}",
+                                 "distance": distance, "control": True}))  # fmt: skip
+            continue
+        label, up = pool.promoter(300, 300)
+        o = pool.rng.randint(40, 256)
+        seq = up[:o] + TBP_SITE + up[o + len(TBP_SITE) :]
+        assert len(seq) == 300 and seq[o + 2 : o + 9] == "TATAAAA"
+        p = o + 5  # 1-based position of the second T of TATAAAA
+        assert seq[p - 1] == "T" and (seq[: p - 1] + "G" + seq[p:])[o + 2 : o + 9] == "TAGAAAA"
+        q = f"What does a T>G change at position {p} do to this promoter?"
+        reference = (f"{p}T>G turns the TATA box TATAAAA ({o + 3}-{o + 9}) into TAGAAAA; it destroys 1 "
+                     f"JASPAR site(s): TBP (MA0108.3, {o + 3}-{o + 9}).")  # fmt: skip
+
+        def check(text: str) -> tuple[bool, str]:
+            s = sc.first_sentence(text)
+            ok = says_tbp_destroyed(s)
+            return ok, "says TBP destroyed" if ok else f"TBP not said destroyed: {s[:160]!r}"
+
+        out.append(Question("regulatory_variant", "", q, [seq], {"tbp_destroyed": True},
+                            f"first sentence says the change destroys a TBP site (TATAAAA at {o + 3}-{o + 9})",
+                            reference, check, {"source": f"{label}, {TBP_SITE} at {o + 1}", "tata_at": o + 3,
+                                               "change": f"{p}T>G", "control": False}))  # fmt: skip
+        last = (label, seq, o)
+    return out
+
+
 FAMILIES: dict[str, tuple[Callable[[Pool, int], list[Question]], int, str]] = {
     # name: (builder, default count, scoring rule)
     "digest_count": (fam_digest_count, 14, "number before fragment(s)/piece(s)/band(s) anywhere (no fallback); exact"),
@@ -760,6 +1013,9 @@ FAMILIES: dict[str, tuple[Callable[[Pool, int], list[Question]], int, str]] = {
     "gc_content": (fam_gc_content, 12, "a number of the 1st sentence (% ones if any) within 0.1"),
     "alignment": (fam_alignment, 12, "a number of the 1st sentence (% ones if any) within 1 point"),
     "pattern": (fam_pattern, 14, "count before time(s)/occurrence(s)/match(es)/site(s), else 1st number; exact"),
+    "cloning_primers": (fam_cloning_primers, 12, "first two 18+ nt ACGT words: fwd = site5 (+0-2 nt) + insert[:15], rev = rc(site3) + rc(insert[-15:]); site in insert: 'warning'/'cuts inside'"),
+    "codon_usage": (fam_codon_usage, 12, "1st codon named in the 1st sentence is the top codon (stop counted) AND its per-1000 within 0.1"),
+    "regulatory_variant": (fam_regulatory_variant, 12, "TATA T>G: 1st sentence says TBP destroyed; controls (100+ bp away): it names the position, not TBP destroyed"),
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from dnahlm.cli.output import say
 from dnahlm.errors import ConfigError
 from dnahlm.settings import get_settings
 
@@ -84,18 +85,18 @@ def run(args: argparse.Namespace) -> int:
             if args.steps and node == "act":
                 for call in change.get("results", []):
                     status = "ok" if call.ok else f"failed: {call.error}"
-                    print(f"  step {call.tool} ({call.seconds:.2f} s) {status}", file=sys.stderr)
+                    say(f"  step {call.tool} ({call.seconds:.2f} s) {status}", file=sys.stderr)
     answer = state["answer"]
     if args.json:
         print(json.dumps(answer.model_dump(mode="json"), indent=2, default=str))
         return 0
-    print(answer.text)
+    say(answer.text)
     if answer.citations:
-        print("\nSources:")
+        say("\nSources:")
         for n, c in enumerate(answer.citations, 1):
             what = c.source if c.kind == "tool" else (c.label or c.kind)
-            print(
+            say(
                 f"  [{n}] {c.id if c.kind != 'tool' else 'tool ' + c.source}  {'' if c.kind == 'tool' else what}"
             )
-    print(f"\n({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    say(f"\n({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     return 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from dnahlm.cli.options import whole
+from dnahlm.cli.output import say
 from dnahlm.errors import ConfigError
 
 
@@ -175,12 +176,12 @@ def run_add(args: argparse.Namespace) -> int:
         return 0
     for r in reports:
         if r.skipped:
-            print(f"{r.path}: already in {r.collection}, skipped")
+            say(f"{r.path}: already in {r.collection}, skipped")
         else:
             dup = f", {r.duplicates} duplicates skipped" if r.duplicates else ""
-            print(f"{r.path}: {r.added} records added to {r.collection}{dup} ({r.seconds:.1f} s)")
+            say(f"{r.path}: {r.added} records added to {r.collection}{dup} ({r.seconds:.1f} s)")
         for note in r.notes:
-            print(f"  {note}")
+            say(f"  {note}")
     return 0
 
 
@@ -193,9 +194,9 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(stats, indent=2))
         return 0
-    print(f"{stats['path']} (generation {stats['generation']})")
+    say(f"{stats['path']} (generation {stats['generation']})")
     rows = [{"collection": name, **c} for name, c in stats["collections"].items()]
-    print(format_table(rows, ["collection", "records", "sources", "embedder", "dimension", "index"]))
+    say(format_table(rows, ["collection", "records", "sources", "embedder", "dimension", "index"]))
     return 0
 
 
@@ -221,10 +222,10 @@ def run_search(args: argparse.Namespace) -> int:
         print(hits_json(hits))
         return 0
     if not hits:
-        print("no hits", file=sys.stderr)
+        say("no hits", file=sys.stderr)
         return 0
     rows = [{"#": i + 1, **describe_hit(h)} for i, h in enumerate(hits)]
-    print(format_table(rows, ["#", "score", "collection", "what", "where", "snippet"]))
+    say(format_table(rows, ["#", "score", "collection", "what", "where", "snippet"]))
     return 0
 
 
@@ -234,7 +235,7 @@ def run_remove(args: argparse.Namespace) -> int:
     n = remove_source(args.index_dir, args.source, args.collection)
     if n == 0:
         raise ConfigError(f"{args.index_dir}: no records from {args.source} (see `dnahlm index stats`)")
-    print(f"removed {n} records from {args.source}")
+    say(f"removed {n} records from {args.source}")
     return 0
 
 
@@ -242,5 +243,5 @@ def run_repair(args: argparse.Namespace) -> int:
     from dnahlm.index.repair import repair
 
     report = repair(args.index_dir, force=args.force, progress=lambda line: print(line, file=sys.stderr))
-    print("\n".join(report.lines()))
+    say("\n".join(report.lines()))
     return 0

@@ -30,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error message as one terminal-safe line (it may quote a file's text)."""
+    from dnahlm.cli.output import terminal_safe
+
+    return terminal_safe(" ".join(str(exc).split()))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
@@ -48,10 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sys.modules["torch"].set_num_threads(settings.threads)
         return handler(args)
     except UserInputError as exc:
-        print(f"dnahlm {args.command}: error: {exc}", file=sys.stderr)
+        print(f"dnahlm {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except DnahlmError as exc:
-        print(f"dnahlm {args.command}: failed: {exc}", file=sys.stderr)
+        print(f"dnahlm {args.command}: failed: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

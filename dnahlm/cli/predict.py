@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from dnahlm.cli.options import whole
+from dnahlm.cli.output import say
 from dnahlm.errors import ConfigError
 from dnahlm.settings import get_settings
 
@@ -136,10 +137,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for (qid, seq), p in zip(queries, preds, strict=True):
         probs = "  ".join(f"{name}={prob:.3f}" for name, prob in p.probs.items())
-        print(f"{qid} ({len(seq)} bp): {p.label_name}  [{p.method}: {probs}]")
+        say(f"{qid} ({len(seq)} bp): {p.label_name}  [{p.method}: {probs}]")
         for e in p.evidence:
-            print(f"    evidence {e.id}  label={e.label}  similarity={e.score:.3f}")
-    print(f"task {task.name}: {len(pool)} pool examples; labels {task.labels}", file=sys.stderr)
+            say(f"    evidence {e.id}  label={e.label}  similarity={e.score:.3f}")
+    say(f"task {task.name}: {len(pool)} pool examples; labels {task.labels}", file=sys.stderr)
     if args.method == "fused":  # which inputs the combination kept (the model's are left out when they hurt)
-        print(f"fused combines: {', '.join(predictor.fused_inputs)}", file=sys.stderr)
+        say(f"fused combines: {', '.join(predictor.fused_inputs)}", file=sys.stderr)
     return 0
