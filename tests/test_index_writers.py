@@ -185,3 +185,38 @@ def test_cli_repair_prints_what_it_keeps_and_drops(two_collections, capsys):
     assert main(["index", "repair", str(two_collections), "--force"]) == 0
     out = capsys.readouterr().out
     assert "examples: kept 30 records" in out and "sequences: dropped 12 records" in out
+
+
+def test_a_writer_killed_while_holding_the_lock_loses_nothing_committed(tmp_path):
+    """kill -9 of a writer mid-add: its lock dies with it, the next writer proceeds at once, and the state
+    is the last committed one plus the new file."""
+    import signal
+
+    ix = tmp_path / "ix"
+    write_fasta(tmp_path / "base.fa", 6, 300, seed=20)
+    write_fasta(tmp_path / "next.fa", 3, 300, seed=21)
+    add_files(ix, [tmp_path / "base.fa"])
+    script = textwrap.dedent(
+        f"""
+        import time
+        import numpy as np
+        from dnahlm.index.store import KnowledgeStore
+        store = KnowledgeStore({str(ix)!r})
+        store.add("sequences", np.ones((1, store.collections["sequences"].dimension), np.float32), ["x"], [{{}}])
+        print("staged", flush=True)
+        time.sleep(60)
+        """
+    )
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=ENV)
+    assert writer.stdout.readline().strip() == "staged"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait(timeout=30)
+    started = time.monotonic()
+    with KnowledgeStore(ix, lock_timeout=5) as store:
+        from dnahlm.index.ingest import add_file
+
+        add_file(store, tmp_path / "next.fa")
+    assert time.monotonic() - started < 5
+    with KnowledgeStore(ix) as store:
+        assert store.count() == 9 and "x" not in {h.text for h in store.get(store.ids())}
+    assert not list(ix.glob("*.partial"))
