@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .sequence_tools import SEQUENCE_FIELD, make_tool
+from .sequence_tools import SEQUENCE_FIELD
 
 
 class DigestArgs(BaseModel):
@@ -225,9 +225,4 @@ BENCH_TOOLS: dict[str, tuple[Any, type[BaseModel]]] = {
 """Tool name -> (function, argument schema)."""
 
 
-def bench_tools() -> list[Any]:
-    """The bench-biology tools as LangChain ``StructuredTool`` objects."""
-    return [make_tool(name, func, schema) for name, (func, schema) in BENCH_TOOLS.items()]
-
-
-__all__ = ["BENCH_TOOLS", "bench_tools"]
+__all__ = ["BENCH_TOOLS"]

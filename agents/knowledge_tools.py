@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,8 +27,6 @@ from dnahlm.bio.align import align_identity
 from dnahlm.errors import UserInputError
 from dnahlm.sequences import normalize
 from dnahlm.types import Evidence
-
-from .sequence_tools import make_tool
 
 KIND_ALIASES = {
     "promoter": "promoter",
@@ -280,7 +279,7 @@ class KnowledgeTools:
     def _result(
         task: Any, method: str, preds: list[Any], windows: list[tuple[int, int]], pool: int
     ) -> PredictionResult:
-        positive = _positive_label(task)
+        positive = positive_label(task.label_names)
         best = max(range(len(preds)), key=lambda i: preds[i].probs[positive])
         pred = preds[best]
         return PredictionResult(
@@ -371,14 +370,6 @@ class KnowledgeTools:
             ],
         )
 
-    def tools(self) -> list[Any]:
-        """``predict``, ``similar_sequences`` and ``search_papers`` as LangChain ``StructuredTool`` objects."""
-        return [
-            make_tool("predict", self.predict, PredictArgs),
-            make_tool("similar_sequences", self.similar, SimilarArgs),
-            make_tool("search_papers", self.papers, PaperArgs),
-        ]
-
 
 def _windows(length: int, width: int) -> list[tuple[int, int]]:
     """The whole sequence when short; else up to :data:`MAX_WINDOWS` windows of ``width`` spread over it."""
@@ -389,10 +380,9 @@ def _windows(length: int, width: int) -> list[tuple[int, int]]:
     return [(s, s + width) for s in starts]
 
 
-def _positive_label(task: Any) -> str:
+def positive_label(names: Sequence[str]) -> str:
     """The label a "is there a ...?" question asks about: the first name not starting with non-/not/background."""
-    for name in task.label_names:
-        low = name.lower()
-        if not low.startswith(("non", "not ", "no ", "background")):
+    for name in names:
+        if not name.lower().startswith(("non", "not ", "no ", "background")):
             return name
-    return task.label_names[-1]
+    return names[-1]

@@ -1,9 +1,10 @@
 """The default, offline planner: a deterministic intent router from a question to tool calls.
 
 It reads only the user's question (never retrieved text), so nothing an indexed passage says can change
-what the agent does. Each intent is a list of trigger patterns and the tool call it plans; a question can
-trigger several. A question with no recognised intent falls back to paper search, and, with a sequence,
-to statistics and similar sequences.
+what the agent does. Each intent is a list of trigger patterns and the tool call it plans, with arguments
+read by :mod:`.slots`; a question can trigger several, ordered as the question asks for them. A question
+with no recognised intent about a sequence gets no tool call (the answer says what the tools can do);
+without a sequence, a question about knowledge goes to paper search.
 """
 
 from __future__ import annotations
@@ -119,13 +120,13 @@ def _mentioned_at(q: str, tool: str) -> int:
     return m.start() if m else 10**6
 
 
-def bench_steps(question: str, n_sequences: int) -> list[Step]:
+def bench_steps(question: str, n_sequences: int, enzymes: list[str] | None = None) -> list[Step]:
     """Bench-biology calls (digests, PCR, Tm, protein, mutations, transcription, patterns, alignment), the
     tool that computes the quantity asked for first; arguments are read from the question (:mod:`.slots`)."""
     q = question.lower()
     steps: list[Step] = []
     words = slots.dna_words(question)
-    enzymes = enzymes_named(question)
+    enzymes = enzymes_named(question) if enzymes is None else enzymes
     primer_words = [w for w in words if 12 <= len(w) <= 60]
     if (
         _any(q, r"\bprimers?\b", r"\boligos?\b")
@@ -210,7 +211,8 @@ def route(question: str, has_sequence: bool, n_sequences: int | None = None) -> 
     """
     q = question.lower()
     n = int(has_sequence) if n_sequences is None else n_sequences
-    steps: list[Step] = bench_steps(question, n)
+    enzymes = enzymes_named(question)
+    steps: list[Step] = bench_steps(question, n, enzymes)
     bench = bool(steps)
     explicit_similar = _any(
         q, r"similar", r"come from", r"homolog", r"which genes?", r"organism", r"what is this"
@@ -247,7 +249,6 @@ def route(question: str, has_sequence: bool, n_sequences: int | None = None) -> 
         add("find_orfs")
     if _any(q, r"translat", r"six frames?", r"reading frames"):
         add("translate_frames")
-    enzymes = enzymes_named(question)
     if enzymes or _any(q, r"restriction", r"\bcuts?\b", r"digest", r"enzyme"):
         add("restriction_sites", **({"enzymes": enzymes} if enzymes else {}))
     if _any(q, r"similar", r"where does (this|it|the sequence)", r"come from", r"which genes?", r"homolog", r"\bidentity\b",

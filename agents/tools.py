@@ -25,8 +25,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 Inputs = Literal["each", "first", "pair", "oligo", "none"]
-NEGATIVE = ("non", "not ", "no ", "background")
-"""Label names of the "it is not" class; a variant's effect is reported on the other one."""
 
 
 class VariantArgs(BaseModel):
@@ -51,10 +49,6 @@ class ToolSpec:
         """Validate ``args`` with the schema (its defaults fill the rest), then run the function."""
         parsed = self.schema.model_validate(args)
         return self.func(**{name: getattr(parsed, name) for name in type(parsed).model_fields})
-
-    @property
-    def needs_sequence(self) -> bool:
-        return self.inputs in ("each", "first", "pair")
 
 
 def _bench_inputs(name: str) -> Inputs:
@@ -100,11 +94,11 @@ class Toolbox:
             ToolSpec("search_papers", self.knowledge.papers, PaperArgs, "none"),
         ]
         self.specs: dict[str, ToolSpec] = {s.name: s for s in specs}
-        self.prepare = {  # one-time work before a tool's first call, under the agent's fit_timeout
-            "predict": lambda sequence, task="promoter", method="fused", **_: self.knowledge.prepare(
-                task, method
-            ),
-        }
+        # one-time work before a tool's first call (fitting `fused` for a task), under the agent's fit_timeout
+        self.prepare = {"predict": self._fit, "variant_effect": self._fit}
+
+    def _fit(self, sequence: str, task: str = "promoter", method: str = "fused", **_: Any) -> None:
+        self.knowledge.prepare(task, method)
 
     def scanner(self) -> Any:
         """The JASPAR CORE vertebrate profiles, loaded on first use."""
@@ -130,6 +124,8 @@ class Toolbox:
         from dnahlm.bio.variants import VariantEffect, motif_site_changes
         from dnahlm.errors import UserInputError
 
+        from .knowledge_tools import positive_label
+
         mutated, gained, lost = motif_site_changes(self.scanner(), sequence, change, p_value=p_value)
         effect = VariantEffect(
             change=mutated.change, length=len(sequence), p_value=p_value, gained=gained, lost=lost
@@ -139,7 +135,7 @@ class Toolbox:
             after = self.knowledge.predict(mutated.sequence, task)
         except UserInputError:  # no pool and no tuned head for the task: the motif sites alone
             return effect
-        label = next((n for n in before.probs if not n.lower().startswith(NEGATIVE)), list(before.probs)[-1])
+        label = positive_label(list(before.probs))
         effect.task, effect.label, effect.method = before.task, label, before.method
         effect.p_before, effect.p_after = before.probs[label], after.probs[label]
         return effect

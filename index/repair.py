@@ -207,15 +207,19 @@ def _write_generation(
     _write_manifest(folder, gen, meta, collections)
 
 
-def _write_manifest(folder: Path, gen: int, meta: Path, collections: dict[str, dict]) -> None:
-    manifest = {
+def _manifest(gen: int, meta: Path, collections: dict[str, dict]) -> dict[str, Any]:
+    """The ``manifest.json`` of generation ``gen`` (as :meth:`KnowledgeStore.commit` writes it)."""
+    return {
         "format_version": FORMAT_VERSION,
         "generation": gen,
         "sqlite": {"file": meta.name, "sha256": sha256_file(meta)},
         "collections": collections,
         "counts": {name: c["count"] for name, c in collections.items()},
     }
-    write_json_atomic(folder / "manifest.json", manifest)
+
+
+def _write_manifest(folder: Path, gen: int, meta: Path, collections: dict[str, dict]) -> None:
+    write_json_atomic(folder / "manifest.json", _manifest(gen, meta, collections))
     fsync_path(folder)
 
 
@@ -291,30 +295,18 @@ def _repair_from(
             f"{folder}: repair would drop records ({what}); nothing was changed. "
             "Restore the folder from a backup, or run `dnahlm index repair --force` to accept the loss"
         )
-    whole = (
-        current is not None
-        and current.get("generation") == gen
-        and (current.get("sqlite") or {}).get("file") == file.name
-    )
     if not rebuilt and not drop:
-        if whole and _manifest_loads(folder):
+        # every file was checked above: the folder is whole when its manifest is the one it should have
+        if current == _manifest(gen, file, collections):
             report.changed = False
             return report
-        _write_manifest(folder, gen, file, {n: collections[n] for n in collections})
+        _write_manifest(folder, gen, file, collections)
         return report
     new = KnowledgeStore.next_generation(folder)
     kept = {n: e for n, e in collections.items() if n not in drop}
     _write_generation(folder, file, new, kept, drop, rebuilt)
     report.generation = new
     return report
-
-
-def _manifest_loads(folder: Path) -> bool:
-    try:
-        KnowledgeStore(folder).close()
-    except DataFormatError:
-        return False
-    return True
 
 
 __all__ = ["CollectionRepair", "RepairReport", "repair"]

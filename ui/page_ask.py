@@ -44,8 +44,13 @@ def sequences_given(cfg: resources.UIConfig) -> list[str]:
     if typed and upload is not None:
         raise UserInputError("give the sequence either in the box or as a file, not both")
     if upload is not None:
-        check_upload(upload.name, upload.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb, upload.getvalue())
-        return [s for _, s in read_sequences(upload.name, upload.getvalue(), limit=MAX_SEQUENCES)]
+        check_upload(upload.name, upload.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb)
+        return [
+            s
+            for _, s in read_sequences(
+                upload.name, upload.getvalue(), limit=MAX_SEQUENCES, max_mb=cfg.max_upload_mb
+            )
+        ]
     return [normalize(typed, record_id="the sequence")] if typed else []
 
 

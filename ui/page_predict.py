@@ -54,8 +54,10 @@ def records_given(cfg: resources.UIConfig) -> list[tuple[str, str]]:
         upload = st.session_state.get("pred_file")
         if upload is None:
             raise UserInputError("upload a FASTA / GenBank / EMBL file first")
-        check_upload(upload.name, upload.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb, upload.getvalue())
-        records = read_sequences(upload.name, upload.getvalue(), limit=MAX_RECORDS + 1)
+        check_upload(upload.name, upload.size, SEQUENCE_SUFFIXES, cfg.max_upload_mb)
+        records = read_sequences(
+            upload.name, upload.getvalue(), limit=MAX_RECORDS + 1, max_mb=cfg.max_upload_mb
+        )
     else:
         records = parse_pasted(st.session_state.get("pred_seq") or "")
     if len(records) > MAX_RECORDS:

@@ -97,15 +97,20 @@ def _text(name: str, data: bytes, limit: int = MAX_TEXT_BYTES) -> str:
         raise DataFormatError(f"{name}: not readable as UTF-8 text ({exc})") from exc
 
 
-def read_sequences(name: str, data: bytes, *, limit: int | None = None) -> list[tuple[str, str]]:
+def read_sequences(
+    name: str, data: bytes, *, limit: int | None = None, max_mb: int | None = None
+) -> list[tuple[str, str]]:
     """``(id, sequence)`` of the records of an uploaded FASTA/GenBank/EMBL file, parsed from memory.
 
     Args:
         name: the upload's file name (its suffix picks the format).
         data: the file's bytes (gzip when the name ends in ``.gz``).
         limit: read at most this many records.
+        max_mb: the most the file may hold once decompressed (default :data:`MAX_TEXT_BYTES`); the one
+            decompression checks it, so a page need not decompress first to check.
 
     Raises:
+        UserInputError: the file decompresses to more than ``max_mb``.
         DataFormatError: unreadable, not the format, no records, or an empty record.
         InvalidSequenceError: a bad letter (names the record and position).
     """
@@ -113,7 +118,8 @@ def read_sequences(name: str, data: bytes, *, limit: int | None = None) -> list[
     if fmt is None:
         raise DataFormatError(f"{name}: not a sequence file; use one of {' '.join(SEQUENCE_SUFFIXES)}")
     out: list[tuple[str, str]] = []
-    for rec in seqio_records(io.StringIO(_text(name, data)), fmt, name):
+    text = _text(name, data, MAX_TEXT_BYTES if max_mb is None else max_mb * 1024 * 1024)
+    for rec in seqio_records(io.StringIO(text), fmt, name):
         seq = normalize(str(rec.seq), record_id=f"{name}:{rec.id}")
         if not seq:
             raise DataFormatError(f"{name}: record {rec.id} has an empty sequence")
