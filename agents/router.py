@@ -14,32 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import slots
+from .tools import needs_sequence
 
-SEQUENCE_TOOLS = {
-    "sequence_stats",
-    "reverse_complement",
-    "translate_frames",
-    "find_orfs",
-    "restriction_sites",
-    "scan_motifs",
-    "predict",
-    "similar_sequences",
-    "digest",
-    "cutters",
-    "design_primers",
-    "pcr_product",
-    "cloning_primers",
-    "protein_properties",
-    "residue_at",
-    "mutation_effect",
-    "transcribe",
-    "translate_frame",
-    "find_pattern",
-    "codon_usage",
-    "align_identity",
-    "variant_effect",
-}
-"""Tools that need a sequence (``melting_temperature`` needs one only when no oligo is written in the question)."""
 SUBSUMES = {
     "digest": {"restriction_sites"},
     "cutters": {"restriction_sites"},
@@ -263,11 +239,7 @@ def route(question: str, has_sequence: bool, n_sequences: int | None = None) -> 
         add("search_papers", query=question)
 
     steps.sort(key=lambda s: _mentioned_at(q, s.tool))
-    needs = [
-        s
-        for s in steps
-        if s.tool in SEQUENCE_TOOLS or (s.tool == "melting_temperature" and "oligo" not in s.args)
-    ]
+    needs = [s for s in steps if needs_sequence(s.tool, s.args)]
     if not has_sequence:
         if needs and not explicit:  # a question about "this sequence" without one: ask for it
             return Plan([], needs_sequence=True)

@@ -43,7 +43,10 @@ class ToolSpec:
     name: str
     func: Callable[..., Any]
     schema: type[BaseModel]
-    inputs: Inputs = "each"
+
+    @property
+    def inputs(self) -> Inputs:
+        return inputs_of(self.name)
 
     def call(self, args: dict[str, Any]) -> Any:
         """Validate ``args`` with the schema (its defaults fill the rest), then run the function."""
@@ -51,10 +54,27 @@ class ToolSpec:
         return self.func(**{name: getattr(parsed, name) for name in type(parsed).model_fields})
 
 
-def _bench_inputs(name: str) -> Inputs:
-    if name in ("design_primers", "pcr_product", "cloning_primers"):
-        return "first"
-    return "oligo" if name == "melting_temperature" else "each"
+TOOL_INPUTS: dict[str, Inputs] = {
+    "design_primers": "first",
+    "pcr_product": "first",
+    "cloning_primers": "first",
+    "align_identity": "pair",
+    "melting_temperature": "oligo",
+    "search_papers": "none",
+}
+"""How each tool's sequence input is filled, where it is not ``each`` (also read by the router)."""
+
+
+def inputs_of(tool: str) -> Inputs:
+    """How ``tool``'s sequence input is filled (see the module docstring)."""
+    return TOOL_INPUTS.get(tool, "each")
+
+
+def needs_sequence(tool: str, args: dict[str, Any]) -> bool:
+    """Whether a call of ``tool`` with ``args`` needs a sequence from the user (a Tm does not when the
+    question wrote the oligo)."""
+    kind = inputs_of(tool)
+    return kind in ("each", "first", "pair") or (kind == "oligo" and "oligo" not in args)
 
 
 class Toolbox:
@@ -82,16 +102,13 @@ class Toolbox:
             ToolSpec("translate_frames", st.translate_frames, st.TranslateArgs),
             ToolSpec("find_orfs", st.find_orfs, st.OrfArgs),
             ToolSpec("restriction_sites", st.restriction_sites, st.RestrictionArgs),
-            ToolSpec("align_identity", st.align_identity, st.AlignArgs, "pair"),
-            *(
-                ToolSpec(name, func, schema, _bench_inputs(name))
-                for name, (func, schema) in BENCH_TOOLS.items()
-            ),
+            ToolSpec("align_identity", st.align_identity, st.AlignArgs),
+            *(ToolSpec(name, func, schema) for name, (func, schema) in BENCH_TOOLS.items()),
             ToolSpec("scan_motifs", self.scan_motifs, ScanMotifsInput),
             ToolSpec("variant_effect", self.variant_effect, VariantArgs),
             ToolSpec("predict", self.knowledge.predict, PredictArgs),
             ToolSpec("similar_sequences", self.knowledge.similar, SimilarArgs),
-            ToolSpec("search_papers", self.knowledge.papers, PaperArgs, "none"),
+            ToolSpec("search_papers", self.knowledge.papers, PaperArgs),
         ]
         self.specs: dict[str, ToolSpec] = {s.name: s for s in specs}
         # one-time work before a tool's first call (fitting `fused` for a task), under the agent's fit_timeout
