@@ -32,7 +32,7 @@ from typing import Any, TypedDict
 
 from pydantic import BaseModel, Field
 
-from dnahlm.errors import UserInputError
+from dnahlm.errors import ModelNotFoundError, UserInputError
 from dnahlm.sequences import normalize
 from dnahlm.types import Evidence
 
@@ -257,6 +257,8 @@ def _run(pool: ThreadPoolExecutor, toolbox: Toolbox, tool: str, args: dict[str, 
         except FutureTimeout:
             return ToolCall(tool=tool, args=shown, ok=False, seconds=round(time.perf_counter() - t0, 3),
                             error=f"timed out after {limit:g} s preparing (fitting on first use)")  # fmt: skip
+        except ModelNotFoundError:
+            raise  # a missing or damaged checkpoint is the user's to fix, not one tool's answer
         except (UserInputError, ValueError):
             pass  # the call itself reports it
     future = pool.submit(spec.call, args)
@@ -265,6 +267,8 @@ def _run(pool: ThreadPoolExecutor, toolbox: Toolbox, tool: str, args: dict[str, 
     except FutureTimeout:
         return ToolCall(tool=tool, args=shown, ok=False, error=f"timed out after {timeout:g} s",
                         seconds=round(time.perf_counter() - t0, 3))  # fmt: skip
+    except ModelNotFoundError:
+        raise
     except (UserInputError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         error = _one_line(exc)
         return ToolCall(

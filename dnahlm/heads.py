@@ -15,7 +15,6 @@ plain-PyTorch runtime (:mod:`dnahlm.runtime`) or transformers' ``GPT2ForSequence
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file
 
+from dnahlm.checkfiles import check_head, loading
 from dnahlm.errors import ModelNotFoundError
 from dnahlm.model import HEADS_DIR, check_checkpoint_dir
 from dnahlm.runtime import GPT2Classifier, GPT2Config, read_weights, supports
@@ -155,14 +155,15 @@ def load_classifier(
         raise ModelNotFoundError(
             f"{checkpoint}: no classification head for task {task_name!r} (heads: {known})"
         )
-    info = json.loads((head_dir / "head.json").read_text())
-    task = Task(
-        name=info["task"],
-        kind=info["kind"],
-        labels={int(k): v for k, v in info["labels"].items()},
-        instruction=info.get("instruction"),
-    )
-    weights = read_weights(checkpoint)
+    info = check_head(head_dir)
+    with loading(head_dir, "classification head"):
+        task = Task(
+            name=info["task"],
+            kind=info["kind"],
+            labels={int(k): v for k, v in info["labels"].items()},
+            instruction=info.get("instruction"),
+        )
+        weights = read_weights(checkpoint)
     if info.get("base_fingerprint") not in (None, base_fingerprint(checkpoint, weights)):
         raise ModelNotFoundError(
             f"{head_dir}: this head was trained on other base weights than {checkpoint}'s; "
@@ -171,9 +172,10 @@ def load_classifier(
     choice = runtime or get_settings().runtime
     if choice == "torch" and not supports(checkpoint / "config.json"):
         choice = "transformers"
-    tokenizer = load_tokenizer(checkpoint, light=choice == "torch")
-    head = load_file(str(head_dir / "head.safetensors"))
-    model = build_classifier(checkpoint, task, runtime=choice, head=head, weights=weights)
+    with loading(head_dir, "classification head"):
+        tokenizer = load_tokenizer(checkpoint, light=choice == "torch")
+        head = load_file(str(head_dir / "head.safetensors"))
+        model = build_classifier(checkpoint, task, runtime=choice, head=head, weights=weights)
     model.config.pad_token_id = head_pad_id(tokenizer)
     model.to(resolve_device(device or "auto")).eval()
     return model, tokenizer, task

@@ -16,7 +16,6 @@ A checkpoint is a Hugging Face folder that ``AutoModelForCausalLM.from_pretraine
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -30,7 +29,8 @@ import torch
 if TYPE_CHECKING:  # transformers' model classes are imported where used: importing them costs seconds
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedModel, PreTrainedTokenizerBase
 
-from dnahlm.errors import ConfigError, ModelNotFoundError
+from dnahlm.checkfiles import check_checkpoint, loading, read_json
+from dnahlm.errors import ConfigError
 from dnahlm.files import write_json_atomic
 from dnahlm.settings import get_settings, resolve_device
 from dnahlm.tokenizer import load_tokenizer
@@ -194,31 +194,14 @@ def save_checkpoint(
 def read_meta(path: str | Path) -> dict[str, Any]:
     """Our ``dnahlm.json`` metadata of a checkpoint, or ``{}`` (e.g. for published DNAHLM folders)."""
     f = Path(path) / META_FILE
-    if not f.is_file():
-        return {}
-    return json.loads(f.read_text(encoding="utf-8"))
+    return read_json(f) if f.is_file() else {}
 
 
 def check_checkpoint_dir(path: Path) -> None:
-    """Raise :class:`ModelNotFoundError` with what is missing when ``path`` is not a loadable checkpoint."""
+    """Raise :class:`ModelNotFoundError` naming the file when ``path`` is not a whole, loadable checkpoint
+    (missing or damaged config, weights, tokenizer or metadata; see :mod:`dnahlm.checkfiles`)."""
     _recover(path)
-    if not path.is_dir():
-        raise ModelNotFoundError(
-            f"model folder {path} not found (pass --model DIR or set DNAHLM_MODEL to a checkpoint folder)"
-        )
-    if not (path / "config.json").is_file():
-        raise ModelNotFoundError(f"{path}: not a model folder (config.json missing)")
-    names = {p.name for p in path.iterdir()}
-    if not any(
-        n == "model.safetensors" or n.startswith("model-") or n == "model.safetensors.index.json"
-        for n in names
-    ):
-        if "pytorch_model.bin" in names:
-            raise ModelNotFoundError(
-                f"{path}: only pytorch_model.bin (a pickle) is present; dnahlm loads safetensors only. "
-                "Convert it once in a trusted environment with model.save_pretrained(dir)."
-            )
-        raise ModelNotFoundError(f"{path}: no model.safetensors weights found")
+    check_checkpoint(path)
 
 
 def load_model(
@@ -253,16 +236,17 @@ def load_model(
     choice = runtime or settings.runtime
     if choice not in ("torch", "transformers"):
         raise ConfigError(f"runtime must be 'torch' or 'transformers', got {choice!r}")
-    light = choice == "torch" and plain.supports(p / "config.json")
-    tokenizer = load_tokenizer(tokenizer_path if tokenizer_path is not None else p, light=light)
-    if light:
-        model: Any = plain.GPT2LM.from_pretrained(p, dtype=dtype or torch.float32)
-    else:
-        from transformers import AutoModelForCausalLM
+    with loading(p):
+        light = choice == "torch" and plain.supports(p / "config.json")
+        tokenizer = load_tokenizer(tokenizer_path if tokenizer_path is not None else p, light=light)
+        if light:
+            model: Any = plain.GPT2LM.from_pretrained(p, dtype=dtype or torch.float32)
+        else:
+            from transformers import AutoModelForCausalLM
 
-        model = AutoModelForCausalLM.from_pretrained(
-            str(p), local_files_only=True, use_safetensors=True, dtype=dtype or torch.float32
-        )
+            model = AutoModelForCausalLM.from_pretrained(
+                str(p), local_files_only=True, use_safetensors=True, dtype=dtype or torch.float32
+            )
     if model.config.pad_token_id is None:
         model.config.pad_token_id = tokenizer.pad_token_id
     model.to(resolve_device(device or settings.device))

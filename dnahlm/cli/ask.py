@@ -77,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
         from dnahlm.index.store import KnowledgeStore
 
         store = KnowledgeStore(index)
+    if args.model is not None:  # a damaged --model is the user's error too: one line, before asking
+        from dnahlm.checkfiles import check_checkpoint
+
+        check_checkpoint(args.model, heads=True)
     agent = build_agent(index, model=args.model, store=store)
     state: dict = {}
     for update in agent.stream({"question": args.question, "sequences": sequences}, stream_mode="updates"):
