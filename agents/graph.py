@@ -84,7 +84,7 @@ def _sequences_of(state: AgentState) -> list[str]:
         seqs = [m.group(0) for m in DNA_IN_TEXT.finditer(state["question"])]
     out = []
     for i, s in enumerate(seqs):
-        seq = normalize(s, record_id=f"sequence {i + 1}" if len(seqs) > 1 else "the sequence")
+        seq = normalize(s, record_id=f"sequence {i + 1}" if len(seqs) > 1 else "the sequence", iupac=True)
         if not seq:
             raise UserInputError("the sequence is empty")
         out.append(seq)

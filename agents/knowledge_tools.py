@@ -225,7 +225,7 @@ class KnowledgeTools:
         probabilities, nearest labelled examples). A sequence much longer than the pool's examples is
         scored in windows of their length and the window most likely to be a positive is reported. Without
         an index or a pool for the task, a task the checkpoint was tuned on is scored zero-shot instead."""
-        seq = normalize(sequence, record_id="the sequence")
+        seq = normalize(sequence, record_id="the sequence", iupac=True)
         if not seq:
             raise UserInputError("the sequence is empty")
         try:
@@ -301,7 +301,7 @@ class KnowledgeTools:
         from dnahlm.retrieval.qa import citation_id
         from dnahlm.retrieval.retrievers import SequenceRetriever
 
-        seq = normalize(sequence, record_id="the sequence")
+        seq = normalize(sequence, record_id="the sequence", iupac=True)
         if not seq:
             raise UserInputError("the sequence is empty")
         if "sequences" not in self.store.collections:

@@ -24,10 +24,15 @@ class InvalidSequenceError(UserInputError):
         self.record_id = record_id
         self.position = position
         self.letter = letter
-        super().__init__(
-            f"invalid DNA letter {letter!r} in {record_id} at position {position} "
-            f"(allowed: {allowed}; pass iupac=True / --iupac to accept IUPAC codes)"
-        )
+        if letter.upper() in "RYSWKMBDHV" and letter.upper() not in allowed:
+            why = "an IUPAC ambiguity code; this calculation needs exact bases ACGTN"
+        else:
+            why = (
+                f"allowed: {allowed[:5]} and the IUPAC codes {allowed[5:]}"
+                if len(allowed) > 5
+                else f"allowed: {allowed}"
+            )
+        super().__init__(f"invalid DNA letter {letter!r} in {record_id} at position {position} ({why})")
 
 
 class DataFormatError(UserInputError):

@@ -27,6 +27,7 @@ from dnahlm.errors import ModelNotFoundError
 from dnahlm.model import HEADS_DIR, check_checkpoint_dir
 from dnahlm.runtime import GPT2Classifier, GPT2Config, read_weights, supports
 from dnahlm.scoring import fit_prompt, left_pad
+from dnahlm.sequences import model_letters
 from dnahlm.settings import get_settings, resolve_device
 from dnahlm.tasks import Task
 from dnahlm.tokenizer import load_tokenizer
@@ -112,7 +113,7 @@ def encode_sequences(
     tokenizer: PreTrainedTokenizerBase, sequences: list[str], max_len: int
 ) -> list[list[int]]:
     """Sequence tokens followed by end-of-text (the token the head reads), cut to the context."""
-    ids = tokenizer(list(sequences), add_special_tokens=False)["input_ids"]
+    ids = tokenizer([model_letters(s) for s in sequences], add_special_tokens=False)["input_ids"]
     return [[*fit_prompt(x, max_len - 1), tokenizer.eos_token_id] for x in ids]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dnahlm.sequences import model_letters
 from dnahlm.tasks import Example, Task
 
 ALPACA_HEADER = (
@@ -63,11 +64,12 @@ def format_prompt(task: Task, sequence: str, examples: Sequence[Example] = ()) -
     """The Alpaca prompt for classifying ``sequence``; with ``examples``, a few-shot prompt."""
     if examples:
         shots = "\n".join(
-            FEW_SHOT_EXAMPLE.format(sequence=ex.sequence, label=task.labels[ex.label]) for ex in examples
+            FEW_SHOT_EXAMPLE.format(sequence=model_letters(ex.sequence), label=task.labels[ex.label])
+            for ex in examples
         )
-        body = FEW_SHOT_INPUT.format(examples=shots, sequence=sequence)
+        body = FEW_SHOT_INPUT.format(examples=shots, sequence=model_letters(sequence))
     else:
-        body = sequence
+        body = model_letters(sequence)
     return ALPACA_TEMPLATE.format(instruction=instruction_for(task), input=body)
 
 

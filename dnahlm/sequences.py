@@ -1,8 +1,14 @@
 """DNA sequences: validation, normalisation, reverse complement, GC content, windows, lazy file reading.
 
 Conventions follow Biopython's ``SeqIO``: :func:`parse` yields records lazily, :func:`read` wants exactly
-one. Sequences are normalised to upper-case ``ACGTN``; other letters are rejected with the record id and
-the 1-based position, unless IUPAC ambiguity codes are asked for.
+one. Sequences are normalised to upper case; a letter that is not allowed is rejected with the record id
+and the 1-based position.
+
+One policy for IUPAC ambiguity codes (R, Y, S, W, K, M, B, D, H, V): every input a user gives (``index
+add``, ``predict``, ``eval`` pools, ``ask``, the UI) accepts them, as real GenBank records hold them. A
+model reads each of them as ``N`` (:func:`model_letters`, applied where sequences become tokens or
+features). Calculations that need exact bases (Tm, primers, PCR products, digests, translation) accept
+``ACGTN`` only and say so.
 """
 
 from __future__ import annotations
@@ -23,6 +29,18 @@ _COMPLEMENT = str.maketrans("ACGTNRYSWKMBDHVacgtnryswkmbdhv", "TGCANYRSWMKVHDBtg
 _WHITESPACE = re.compile(r"\s+")
 _NOT_DNA = re.compile(f"[^{DNA}]")
 _NOT_IUPAC = re.compile(f"[^{IUPAC}]")
+_AS_N = str.maketrans({c: "N" for c in "RYSWKMBDHV"})
+
+
+def model_letters(sequence: str) -> str:
+    """``sequence`` with each IUPAC ambiguity code as ``N``: what a model or k-mer feature reads.
+
+    Example:
+        >>> model_letters("ACRYGT")
+        'ACNNGT'
+    """
+    return sequence.translate(_AS_N)
+
 
 # file suffix -> Biopython SeqIO format name
 FORMATS = {
@@ -170,7 +188,10 @@ def seqio_records(handle: Any, fmt: str, name: str | Path) -> Iterator[Any]:
             except _READ_ERRORS as exc:  # binary junk, bad gzip, a GenBank cut in its features...
                 if isinstance(exc, UserInputError):
                     raise
-                raise DataFormatError(f"{name}: not readable as {fmt} ({_first_paragraph(exc)})") from exc
+                why = _first_paragraph(exc)
+                if fmt == "fasta" and "comments at the beginning" in why:  # Biopython's words for it
+                    why = "text before the first '>' header line; a FASTA record starts with '>id'"
+                raise DataFormatError(f"{name}: not readable as {fmt} ({why})") from exc
         if rec is None:
             return
         for warning in caught:

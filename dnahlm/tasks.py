@@ -134,9 +134,7 @@ def get_task(tasks_json: str | Path, name: str) -> Task:
     return tasks[name]
 
 
-def read_pool(
-    path: str | Path, task: Task, *, limit: int | None = None, iupac: bool = False
-) -> list[Example]:
+def read_pool(path: str | Path, task: Task, *, limit: int | None = None, iupac: bool = True) -> list[Example]:
     """Read a labelled ``sequence,label`` CSV into examples, validating every row.
 
     Raises:

@@ -34,6 +34,7 @@ from dnahlm.bio.encoding import encode
 from dnahlm.checkfiles import PICKLE_SUFFIXES, loading, read_json
 from dnahlm.errors import ConfigError, ModelNotFoundError
 from dnahlm.files import sha256_file
+from dnahlm.sequences import model_letters
 
 
 class KmerEmbeddings(BaseModel, Embeddings):
@@ -163,7 +164,11 @@ class DNAHLMEmbeddings(ModelBacked, Embeddings):
     def _embed(self, texts: Sequence[str], torch: Any) -> np.ndarray:
         m = self.loaded
         size = min(self.max_tokens or m.model.config.n_positions, m.model.config.n_positions)
-        ids = m.tokenizer(list(texts), add_special_tokens=False)["input_ids"] if texts else []
+        ids = (
+            m.tokenizer([model_letters(t) for t in texts], add_special_tokens=False)["input_ids"]
+            if texts
+            else []
+        )
         chunks = [(i, row[s : s + size]) for i, row in enumerate(ids) for s in range(0, len(row), size)]
         pooled = np.zeros((len(chunks), self.dimension), dtype=np.float32)
         base = m.model.base_model  # the transformer without the LM head

@@ -228,10 +228,11 @@ def add_file(
         batch: list[tuple[str, dict[str, Any], str]] = []
         for row in rows:
             if (row[1].get("kind") == "passage") == is_sequence:
+                fits = "text" if is_sequence else "kmer"  # an embedder that reads what this file holds
                 raise ConfigError(
                     f"{p}: {row[1].get('kind')} records cannot go into collection {collection!r} built with "
-                    f"the {spec['name']} embedder; choose --embedder {'text' if not is_sequence else 'kmer'} "
-                    "or another collection"
+                    f"the {spec['name']} embedder; put them in another collection "
+                    f"(--collection NAME --embedder {fits})"
                 )
             row[1]["source"] = source
             batch.append(row)

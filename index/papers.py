@@ -20,6 +20,7 @@ raises half-way. :func:`parse_papers` checks its arguments and the file suffix a
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
@@ -319,6 +320,25 @@ def parse_text(
     yield from _passages(path, name, text, opts, title, title=title or Path(name).stem)
 
 
+@contextlib.contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf's log messages about a damaged file go to the ``dnahlm`` logger at debug level, not stderr
+    (a PDF it cannot read still raises, and that error is reported as one line)."""
+    logger = logging.getLogger("pypdf")
+    saved = logger.propagate, logger.handlers[:]
+    forward = logging.getLogger("dnahlm").debug
+
+    class Forward(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            forward("pypdf: %s", record.getMessage())
+
+    logger.handlers, logger.propagate = [Forward()], False
+    try:
+        yield
+    finally:
+        logger.propagate, logger.handlers = saved
+
+
 def parse_pdf(path: str | Path, *, max_tokens: int = 200, overlap: int = 40) -> Iterator[Passage]:
     """Lazily chunk the text layer of a PDF (pages joined as paragraphs) with pypdf, imported lazily.
 
@@ -334,11 +354,12 @@ def parse_pdf(path: str | Path, *, max_tokens: int = 200, overlap: int = 40) -> 
     except ImportError as exc:
         raise DataFormatError(f"{path}: reading PDF needs pypdf (pip install pypdf)") from exc
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DataFormatError(f"{path}: PDF is encrypted; decrypt it first")
-        text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
-        title = (reader.metadata or {}).get("/Title")
+        with _quiet_pypdf():  # its repair notes ("incorrect startxref pointer") would print line by line
+            reader = PdfReader(path)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise DataFormatError(f"{path}: PDF is encrypted; decrypt it first")
+            text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
+            title = (reader.metadata or {}).get("/Title")
     except DataFormatError:
         raise
     except Exception as exc:  # pypdf raises PdfReadError, ValueError, KeyError, ... for broken files

@@ -481,7 +481,7 @@ class FewShotPredictor:
         unknown = [m for m in methods if m not in METHODS]
         if unknown:
             raise ConfigError(f"unknown method {unknown[0]!r}; choose one of {', '.join(METHODS)}")
-        sequences = [normalize(s, record_id=f"query {i + 1}") for i, s in enumerate(sequences)]
+        sequences = [normalize(s, record_id=f"query {i + 1}", iupac=True) for i, s in enumerate(sequences)]
         if "" in sequences:
             raise UserInputError(f"query {sequences.index('') + 1} is empty")
         if not sequences:

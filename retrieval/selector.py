@@ -80,7 +80,7 @@ class SimilarSequenceSelector(BaseExampleSelector):
             raise UserInputError("an example needs 'sequence' and 'label'") from None
         except ValueError:
             raise UserInputError(f"unknown label {example['label']!r} for task {task.name}") from None
-        seq = normalize(example.get("sequence", ""), record_id="example")
+        seq = normalize(example.get("sequence", ""), record_id="example", iupac=True)
         if not seq:
             raise UserInputError("an example needs a non-empty 'sequence'")
         ident = example.get("id") or f"{task.name}:added:{len(self.pool)}"
@@ -91,7 +91,7 @@ class SimilarSequenceSelector(BaseExampleSelector):
             raise UserInputError(
                 f"the selector needs the query sequence in input variable {self.input_key!r}"
             )
-        query = normalize(input_variables[self.input_key], record_id="query")
+        query = normalize(input_variables[self.input_key], record_id="query", iupac=True)
         if self.balanced:
             per = max(1, self.k // len(self.pool.task.labels))
             candidates = self.pool.search([query], per, per_label=True)[0]

@@ -120,7 +120,7 @@ def read_sequences(
     out: list[tuple[str, str]] = []
     text = _text(name, data, MAX_TEXT_BYTES if max_mb is None else max_mb * 1024 * 1024)
     for rec in seqio_records(io.StringIO(text), fmt, name):
-        seq = normalize(str(rec.seq), record_id=f"{name}:{rec.id}")
+        seq = normalize(str(rec.seq), record_id=f"{name}:{rec.id}", iupac=True)
         if not seq:
             raise DataFormatError(f"{name}: record {rec.id} has an empty sequence")
         out.append((rec.id, seq))
@@ -142,7 +142,7 @@ def parse_pasted(text: str) -> list[tuple[str, str]]:
         raise UserInputError("paste a DNA sequence (or FASTA records) first")
     if text.startswith(">"):
         return read_sequences("pasted.fa", text.encode())
-    return [("query", normalize(text, record_id="the pasted sequence"))]
+    return [("query", normalize(text, record_id="the pasted sequence", iupac=True))]
 
 
 def safe_name(name: str) -> str:

@@ -50,12 +50,12 @@ def _sequences(args: argparse.Namespace) -> list[str]:
     out = []
     for i, raw in enumerate(args.seq or [], 1):
         name = f"--seq {i}" if len(args.seq) > 1 else "--seq"
-        seq = normalize(raw, record_id=name)
+        seq = normalize(raw, record_id=name, iupac=True)
         if not seq:
             raise ConfigError(f"{name} is empty")
         out.append(seq)
     if args.fasta is not None:
-        seqs = [r.sequence for r in parse(args.fasta)]
+        seqs = [r.sequence for r in parse(args.fasta, iupac=True)]
         if not seqs or not all(seqs):
             raise ConfigError(f"{args.fasta}: no sequence (or an empty record)")
         out += seqs

@@ -70,11 +70,11 @@ def _queries(args: argparse.Namespace) -> list[tuple[str, str]]:
     if (args.sequence is None) == (args.fasta is None):
         raise ConfigError("give one query: a SEQUENCE argument or --fasta FILE")
     if args.sequence is not None:
-        seq = normalize(args.sequence, record_id="the query sequence")
+        seq = normalize(args.sequence, record_id="the query sequence", iupac=True)
         if not seq:
             raise ConfigError("the query sequence is empty")
         return [("query", seq)]
-    queries = [(r.id, r.sequence) for r in parse(args.fasta)]
+    queries = [(r.id, r.sequence) for r in parse(args.fasta, iupac=True)]
     if not queries:
         raise ConfigError(f"{args.fasta}: no sequence records")
     empty = [i for i, s in queries if not s]
@@ -113,12 +113,31 @@ def _pool(args: argparse.Namespace, task):
         return examples_from_store(store, task)
 
 
+LONG = 4
+"""A query this many times longer than the pool's longest example gets a warning."""
+
+
+def _warn_long(queries: list[tuple[str, str]], pool: list) -> None:
+    """Say so when a query is far longer than what the task classifies (a 5 Mbp genome for a 70 bp
+    task): it is classified as one sequence, which is rarely what was meant."""
+    longest = max((len(e.sequence) for e in pool), default=0)
+    for qid, seq in queries:
+        if longest and len(seq) > LONG * longest:
+            say(
+                f"warning: {qid} is {len(seq):,} bp, {len(seq) / longest:.0f}x the pool's longest example "
+                f"({longest:,} bp); it is classified as one sequence. To classify its parts, cut it into "
+                f"windows of about {longest:,} bp (dnahlm ask does this for the tasks it knows).",
+                file=sys.stderr,
+            )
+
+
 def run(args: argparse.Namespace) -> int:
     from dnahlm.retrieval.predictor import FewShotPredictor, PredictorConfig
 
     queries = _queries(args)
     task = _task(args)
     pool = _pool(args, task)
+    _warn_long(queries, pool)
     settings = get_settings()
     config = PredictorConfig(
         k=args.k,
