@@ -194,10 +194,11 @@ def seqio_records(handle: Any, fmt: str, name: str | Path) -> Iterator[Any]:
                 raise DataFormatError(f"{name}: not readable as {fmt} ({why})") from exc
         if rec is None:
             return
-        for warning in caught:
-            message = str(warning.message)
+        messages = [str(w.message) for w in caught]
+        for message in messages:  # a truncation is the error, and the one line said: no notes before it
             if message.startswith(_TRUNCATED):
                 raise DataFormatError(f"{name}: record {rec.id} is truncated or damaged ({message})")
+        for message in messages:
             logging.getLogger("dnahlm").warning("%s: %s", name, message)
         yield rec
 

@@ -81,6 +81,8 @@ def parse_labels(spec: str) -> dict[int, str]:
             raise ConfigError(
                 f'bad --labels entry {part!r}: expected ID=NAME, e.g. "0=non-promoter,1=promoter"'
             )
+        if int(key) in labels:
+            raise ConfigError(f"--labels {spec!r}: label id {int(key)} is given twice")
         labels[int(key)] = name.strip()
     if len(labels) < 2:
         raise ConfigError(f"--labels {spec!r}: need at least two labels")
@@ -120,10 +122,15 @@ def load_tasks_json(path: str | Path) -> dict[str, Task]:
         }
     except OSError as exc:
         raise DataFormatError(f"{p}: cannot read tasks file ({exc.strerror or exc})") from exc
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+    except json.JSONDecodeError as exc:
+        raise DataFormatError(f"{p}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, UserInputError):
             raise
-        raise DataFormatError(f"{p}: not a tasks.json ({type(exc).__name__}: {exc})") from exc
+        raise DataFormatError(
+            f'{p}: not a tasks.json: expected {{"tasks": {{NAME: {{"kind": ..., "labels": {{"0": NAME, ...}}}}}}}} '
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def get_task(tasks_json: str | Path, name: str) -> Task:

@@ -249,7 +249,9 @@ def _embedded_fasta(path: str | Path, iupac: bool) -> dict[str, str]:
         except _READ_ERRORS as exc:
             raise DataFormatError(f"{path}: not readable as GFF3 text ({exc})") from exc
     if not found:
-        raise DataFormatError(f"{path}: no ##FASTA section; pass the genome FASTA (--fasta FILE; fasta_path= in Python)")
+        raise DataFormatError(
+            f"{path}: no ##FASTA section; pass the genome FASTA (--fasta FILE; fasta_path= in Python)"
+        )
     name = Path(path).name
     return {sid: normalize(seq, record_id=f"{name}:{sid}", iupac=iupac) for sid, seq in pairs}
 

@@ -310,6 +310,10 @@ def add_files(
 def remove_source(index_dir: str | Path, source: str | Path, collection: str | None = None) -> int:
     """Delete every record that came from ``source`` (as it was given when added); returns the count."""
     with KnowledgeStore(index_dir) as store:
+        if collection is not None and collection not in store.collections:
+            raise ConfigError(
+                f"{index_dir}: no collection {collection!r} (collections: {', '.join(store.collections) or 'none'})"
+            )
         n = store.delete_source(str(Path(source).resolve()), collection) or store.delete_source(
             str(source), collection
         )

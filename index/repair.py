@@ -239,6 +239,8 @@ def repair(
             message says, per collection, how many); the folder is left as it was.
     """
     folder = Path(path)
+    if not folder.is_dir():
+        raise DataFormatError(f"{folder}: no such folder, so there is no index to repair")
     current = _current(folder)
     expected = (current or {}).get("counts") if isinstance((current or {}).get("counts"), dict) else {}
     problems: list[str] = []

@@ -247,7 +247,14 @@ class KnowledgeStore:
                 f"Run `dnahlm index repair {self.path}` to restore the manifest from the newest complete generation"
             )
         elif create:
-            self.path.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as exc:  # a file where the folder should be
+                raise DataFormatError(f"{self.path}: not a folder, so it cannot hold an index") from exc
+            except OSError as exc:
+                raise DataFormatError(
+                    f"{self.path}: cannot create the index folder ({exc.strerror})"
+                ) from exc
             self._db = self._connect(None)
         else:
             raise DataFormatError(f"{self.path}: no index here (no manifest.json); add files to create one")
