@@ -4,7 +4,9 @@ The graph is streamed (``stream_mode=["updates", "custom"]``): the planned tool 
 the plan is made, then one line per tool step, live: running when it starts, done in X s (or failed, with
 its error) when it ends; then the answer. Every ``[n]`` of the answer has an expander with its source:
 the tool's result, a paper's title and id with the passage, an indexed sequence's accession and feature,
-a prediction's nearest labelled examples with their labels.
+a prediction's nearest labelled examples with their labels. Text that came from files or tools (passages,
+titles, ids, labels, the answer that quotes them, error messages) is shown as text, never as Markdown
+(:func:`dnahlm.ui.text.md_escape`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import streamlit as st
 
 from dnahlm.errors import UserInputError
 from dnahlm.ui import resources
+from dnahlm.ui.text import md_escape, md_line
 from dnahlm.ui.uploads import SEQUENCE_SUFFIXES, check_upload, read_sequences
 
 EXAMPLE_QUESTION = (
@@ -110,9 +113,9 @@ def step_text(
     if status == "start":
         return f":material/pending: {step}. `{tool}` running ..."
     if status == "done":
-        extra = f" ({note})" if note else ""
+        extra = f" ({md_line(note)})" if note else ""
         return f":material/check_circle: {step}. `{tool}` done in {seconds or 0.0:.2f} s{extra}"
-    return f":material/error: {step}. `{tool}` failed: {error or 'unknown error'}"
+    return f":material/error: {step}. `{tool}` failed: {md_line(error or 'unknown error')}"
 
 
 def _step_line(call: Any, step: int) -> str:
@@ -142,30 +145,39 @@ def _find(answer: Any, tool: str, attr: str, citation: str) -> Any:
 
 
 def render_citation(answer: Any, position: int) -> None:
-    """One expander per source: what ``[position + 1]`` in the answer refers to."""
+    """One expander per source: what ``[position + 1]`` in the answer refers to (titles, ids and passages
+    shown as text)."""
     c = answer.citations[position]
     n = position + 1
     if c.kind == "passage":
-        with st.expander(f"[{n}] Paper: {c.label or 'untitled'} ({c.id})"):
+        with st.expander(f"[{n}] Paper: {md_line(c.label or 'untitled')} ({md_line(c.id)})"):
             passage = _find(answer, "search_papers", "passages", c.id)
-            st.markdown(f"**Title:** {c.label or '(none)'}  \n**Id:** {c.id}  \n**Score:** {c.score:.4f}")
+            st.markdown(
+                f"**Title:** {md_line(c.label or '(none)')}  \n**Id:** {md_line(c.id)}  \n"
+                f"**Score:** {c.score:.4f}"
+            )
             quoted = (passage.text if passage else c.snippet) or ""
-            st.markdown("\n".join(f"> {line}" for line in quoted.splitlines()))
+            if quoted.strip():
+                st.markdown("\n".join(f"> {line}" for line in md_escape(quoted).split("\n")))
     elif c.kind == "sequence":
         accession, _, feature = c.id.partition(" ")
-        with st.expander(f"[{n}] Sequence: {c.id}"):
+        with st.expander(f"[{n}] Sequence: {md_line(c.id)}"):
             hit = _find(answer, "similar_sequences", "hits", c.id)
-            st.markdown(f"**GenBank accession:** {accession}  \n**Feature:** {feature or '(whole record)'}")
+            st.markdown(
+                f"**GenBank accession:** {md_line(accession)}  \n"
+                f"**Feature:** {md_line(feature) if feature else '(whole record)'}"
+            )
             if hit is not None:
                 st.dataframe(pd.DataFrame([hit.model_dump()]), hide_index=True)
     else:
         call = tool_call_for(answer, position) if c.kind == "tool" else None
-        with st.expander(f"[{n}] Tool `{c.source}`: {c.snippet or c.id}"):
+        with st.expander(f"[{n}] Tool `{c.source}`: {md_line(c.snippet or c.id)}"):
             if call is None:
                 st.json(c.model_dump())
                 return
             st.caption(
-                f"arguments {call.args}; {call.seconds:.2f} s" + (f"; {call.note}" if call.note else "")
+                f"arguments {md_line(str(call.args))}; {call.seconds:.2f} s"
+                + (f"; {md_line(call.note)}" if call.note else "")
             )
             _tool_result(call)
 
@@ -173,7 +185,10 @@ def render_citation(answer: Any, position: int) -> None:
 def _tool_result(call: Any) -> None:
     r = call.result
     if call.tool == "predict":
-        st.markdown(f"**{r.task}** ({r.kind}, {r.method}): **{r.label}**; pool of {r.pool_size:,} examples")
+        st.markdown(
+            f"**{md_line(r.task)}** ({r.kind}, {r.method}): **{md_line(r.label)}**; "
+            f"pool of {r.pool_size:,} examples"
+        )
         st.dataframe(pd.DataFrame([r.probs]), hide_index=True)
         if r.evidence:
             st.markdown("Nearest labelled examples:")
@@ -247,7 +262,7 @@ def render_answer(answer: Any) -> None:
     if answer.text == NEEDS_SEQUENCE:
         st.info("This question is about a sequence: paste one (or upload a file) above and ask again.")
     else:
-        st.markdown(answer.text.replace("\n", "  \n"))
+        st.markdown(md_escape(answer.text))
     lanes = gel_lanes(answer)
     if lanes:
         st.altair_chart(charts.gel_chart(lanes), width="content")
@@ -278,7 +293,7 @@ def render() -> None:
     history: list[dict[str, Any]] = st.session_state.setdefault("ask_history", [])
     for turn in history:
         with st.chat_message("user"):
-            st.markdown(turn["question"])
+            st.markdown(md_escape(turn["question"]))
         with st.chat_message("assistant"):
             with st.expander(f"{len(turn['answer'].tool_calls)} tool step(s)"):
                 for step, call in enumerate(turn["answer"].tool_calls, start=1):
@@ -288,7 +303,7 @@ def render() -> None:
     if not question:
         return
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(md_escape(question))
     with st.chat_message("assistant"):
         try:
             sequences = sequences_given(cfg)

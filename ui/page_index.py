@@ -18,6 +18,7 @@ import streamlit as st
 from dnahlm.errors import UserInputError
 from dnahlm.settings import get_settings
 from dnahlm.ui import resources
+from dnahlm.ui.text import md_line
 from dnahlm.ui.uploads import INDEX_SUFFIXES, SEQUENCE_SUFFIXES, check_upload, staged, suffix
 
 COLLECTIONS = ("auto", "sequences", "examples", "papers")
@@ -71,7 +72,7 @@ def ingest(target: str, uploads: list[Any], options: dict[str, Any]) -> list[dic
     with staged(target, [*uploads, *([fasta] if fasta is not None else [])]) as paths:
         fasta_path = paths[len(uploads)] if fasta is not None else None
         for i, (f, path) in enumerate(zip(uploads, paths, strict=False)):
-            bar.progress(i / len(uploads), text=f"{i} / {len(uploads)} files: adding {f.name} ...")
+            bar.progress(i / len(uploads), text=f"{i} / {len(uploads)} files: adding {md_line(f.name)} ...")
             is_csv = suffix(f.name) == ".csv"
             report = add_files(
                 target,

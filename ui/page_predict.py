@@ -4,7 +4,8 @@ Sequences: pasted (plain or FASTA) or an uploaded FASTA/GenBank/EMBL file (one t
 progress bar while they run). Task: a labelled pool in the index, a task the checkpoint was tuned on
 (zero-shot), or an uploaded pool CSV (see :mod:`dnahlm.ui.predicting`). For the record chosen: the class
 probabilities, the retrieved examples with similarity and label, JASPAR motif hits along the sequence,
-the logo of a chosen motif and GC along the sequence. The table downloads as CSV.
+the logo of a chosen motif and GC along the sequence. The table downloads as CSV. Record ids, task names
+and labels from files are shown as text (:func:`dnahlm.ui.text.md_line`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dnahlm.ui.predicting import (
     predict_records,
     results_frame,
 )
+from dnahlm.ui.text import md_line
 from dnahlm.ui.uploads import SEQUENCE_SUFFIXES, check_upload, parse_pasted, read_sequences
 
 METHODS = ("fused", "knn", "few-shot", "instruct")
@@ -122,7 +124,7 @@ def run_prediction(choice: TaskChoice, records: list[tuple[str, str]]) -> None:
     bar = st.progress(0.0, text=f"0 / {len(records)} records")
 
     def progress(done: int, total: int, rid: str) -> None:
-        bar.progress(done / total, text=f"{done} / {total} records ({rid})")
+        bar.progress(done / total, text=f"{done} / {total} records ({md_line(rid)})")
 
     results = predict_records(choice, records, progress)
     bar.empty()
@@ -143,7 +145,9 @@ def show_record(record: tuple[str, str], result: Any) -> None:
             if result.window
             else ""
         )
-        st.caption(f"{rid}: **{result.label}** ({result.task}, {result.method}{where})")
+        st.caption(
+            f"{md_line(rid)}: **{md_line(result.label)}** ({md_line(result.task)}, {result.method}{where})"
+        )
     with right:
         st.markdown("**Retrieved examples**")
         if result.evidence:
