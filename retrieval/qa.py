@@ -17,7 +17,10 @@ each with its citation. A small model therefore never puts an unsupported claim 
 output stays in ``Answer.generated``.
 
 Sources are data, never instructions: each is quoted between ``<source n=..>`` tags and the prompt says so;
-whatever a passage asks for, the output still goes through the guard.
+whatever a passage asks for, the output still goes through the guard. A source sentence that addresses the
+reader or an assistant (:func:`dnahlm.retrieval.hostile.addresses_reader`) is never quoted and supports
+nothing: its words do not count towards a generated sentence's support, and a generated sentence that
+itself addresses the reader is unsupported.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from dnahlm.prompts import QA_TEMPLATE, format_instruction
 from dnahlm.sequences import is_dna
 from dnahlm.types import Answer, Evidence
 
+from .hostile import addresses_reader
 from .retrievers import BM25Retriever, HybridRetriever, SequenceRetriever, TextRetriever, tokenize
 
 __all__ = [
@@ -203,12 +207,20 @@ def _cited(sentence: str) -> tuple[int, ...]:
 
 def check_grounding(text: str, sources: Sequence[Source], min_support: float = 0.6) -> list[SentenceCheck]:
     """Check every sentence of ``text`` against the sources it cites (see the module docstring)."""
-    vocab = {s.n: set(tokenize(s.text)) for s in sources}
+    vocab = {
+        s.n: {
+            w
+            for sentence in split_sentences(s.text)
+            if not addresses_reader(sentence)
+            for w in tokenize(sentence)
+        }
+        for s in sources
+    }
     checks = []
     for sentence in _generated_sentences(text):
         cited = _cited(sentence)
         words = tokenize(_CITE.sub(" ", sentence))
-        if not cited or not words or any(n not in vocab for n in cited):
+        if not cited or not words or any(n not in vocab for n in cited) or addresses_reader(sentence):
             checks.append(SentenceCheck(sentence, cited, 0.0, False))
             continue
         known = set().union(*(vocab[n] for n in cited))
@@ -222,7 +234,8 @@ def extractive_answer(question: str, sources: Sequence[Source], max_sentences: i
 
     Sequence sources become one line each naming the match; passage sentences are ranked by BM25 against
     the question, and the best (up to ``max_sentences``, each scoring at least half the best) are quoted
-    verbatim with their ``[n]``. With no lexical match the top passage's first sentence is quoted.
+    verbatim with their ``[n]``. With no lexical match the top passage's first sentence is quoted. A
+    sentence that addresses the reader (:func:`~dnahlm.retrieval.hostile.addresses_reader`) is never quoted.
     """
     lines = [
         f"Similar indexed sequence: {citation_id(s.document.metadata)} "
@@ -236,7 +249,7 @@ def extractive_answer(question: str, sources: Sequence[Source], max_sentences: i
         if s.kind in ("sequence", "example"):
             continue
         for sentence in split_sentences(s.document.page_content):
-            if sentence not in seen and len(tokenize(sentence)) >= 2:
+            if sentence not in seen and len(tokenize(sentence)) >= 2 and not addresses_reader(sentence):
                 seen.add(sentence)
                 candidates.append((sentence, s.n))
     full = [c for c in candidates if _ENDS_SENTENCE.search(c[0])]
