@@ -54,7 +54,7 @@ def sequences_given(cfg: resources.UIConfig) -> list[str]:
                 upload.name, upload.getvalue(), limit=MAX_SEQUENCES, max_mb=cfg.max_upload_mb
             )
         ]
-    return [normalize(typed, record_id="the sequence")] if typed else []
+    return [normalize(typed, record_id="the sequence", iupac=True)] if typed else []
 
 
 def run_agent(graph: Any, question: str, sequences: list[str]) -> Any:

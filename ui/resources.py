@@ -172,4 +172,6 @@ def pool_predictor(
 
 def error_box(exc: Exception) -> None:
     """Show a user error as one clear line on the page."""
-    st.error(f"{exc}", icon=":material/error:")
+    from dnahlm.ui.text import md_line
+
+    st.error(md_line(str(exc)), icon=":material/error:")  # the message may quote a file's ids or text
