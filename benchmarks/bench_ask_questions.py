@@ -1,7 +1,8 @@
 """Ask-agent accuracy on plain bench-biology questions about real sequences, per question family.
 
     python benchmarks/bench_ask_questions.py [--data ../shared/data] [--families a,b] [--limit-per-family N]
-        [--seed 0] [--json OUT] [--answer agent|oracle|MODULE:FUNC] [--list]
+        [--per-family N] [--phrasing default|heldout] [--seed 0] [--json OUT]
+        [--answer agent|oracle|MODULE:FUNC] [--list]
 
 About 270 questions in 21 families (digests, PCR, primers, cloning primers, Tm, protein properties,
 mutations, transcription/translation, reverse complement, GC, identity, motif counts, codon usage,
@@ -13,6 +14,15 @@ rule of each family is printed with the table and described in ``ask_questions/q
 ``ask_questions/scoring.py``. ``--answer oracle`` answers with each question's reference answer (a
 self-test of the scoring: it must score 100%). ``--answer MODULE:FUNC`` plugs in any
 ``answer(question, sequences) -> str``.
+
+``--phrasing`` chooses how the questions are worded; the sequences and expected answers do not change.
+``default``: each family's one fixed template, the question set above. ``heldout``: hand-written
+templates of ``ask_questions/heldout_phrasings.json`` (16 a family: lab shorthand, long and polite, typos,
+British and American spelling, imperatives, abbreviations), taken in turn in an order shuffled per seed and
+family, to measure how much an answerer depends on the default wording; it asks 16 questions a family
+(336 in all) unless ``--per-family`` says otherwise, so every template is asked once, and prints how many
+templates it used. ``--per-family N`` asks N questions of every family instead of each family's own count;
+``--limit-per-family N`` caps either.
 """
 
 from __future__ import annotations
@@ -30,10 +40,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ask_questions.questions import FAMILIES, Question, build
+from ask_questions.questions import FAMILIES, PHRASINGS, Question, build, heldout_templates
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 Answer = Callable[[str, list[str]], str]
+HELDOUT_PER_FAMILY = 16  # questions a family under --phrasing heldout: one per template
 
 
 def agent_answer() -> Answer:
@@ -105,11 +116,29 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def template_coverage(questions: list[Question], families: list[str]) -> str:
+    """One line: how many held-out templates the questions used, and which families left some unused."""
+    templates = heldout_templates()
+    total = {f: sum(len(ts) for ts in templates[f].values()) for f in families}
+    used = {f: len({q.info["phrasing"] for q in questions if q.family == f}) for f in families}
+    short = [f"{f} {used[f]}/{total[f]}" for f in families if used[f] < total[f]]
+    return (f"held-out templates used: {sum(used.values())}/{sum(total.values())}"
+            + (f" (not all in: {', '.join(short)})" if short else " (every template asked)"))  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--families", help=f"comma-separated subset of: {', '.join(FAMILIES)}")
-    ap.add_argument("--limit-per-family", type=int)
+    ap.add_argument("--limit-per-family", type=int, help="at most N questions a family")
+    ap.add_argument(
+        "--per-family",
+        type=int,
+        metavar="N",
+        help=f"N questions a family (default: each family's own; {HELDOUT_PER_FAMILY} with --phrasing heldout)",
+    )
+    ap.add_argument("--phrasing", choices=PHRASINGS, default="default",
+                    help="default: each family's fixed template; heldout: ask_questions/heldout_phrasings.json")  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, help="write every question, expected answer, answer and pass/fail")
     ap.add_argument("--answer", default="agent", help="agent (default), oracle, or MODULE:FUNC")
@@ -127,8 +156,12 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown families {unknown}; choose from {', '.join(FAMILIES)}")
 
+    if args.per_family is not None and args.per_family < 1:
+        ap.error("--per-family must be at least 1")
+    per_family = args.per_family or (HELDOUT_PER_FAMILY if args.phrasing == "heldout" else None)
     t0 = time.perf_counter()
-    questions = build(args.data, seed=args.seed, families=families, limit=args.limit_per_family)
+    questions = build(args.data, seed=args.seed, families=families, limit=args.limit_per_family,
+                      per_family=per_family, phrasing=args.phrasing)  # fmt: skip
     built = time.perf_counter() - t0
     if args.list:
         for q in questions:
@@ -143,7 +176,10 @@ def main() -> None:
     asked = time.perf_counter() - t0
 
     print(f"{len(questions)} questions in {len(set(q.family for q in questions))} families "
-          f"(seed {args.seed}; built in {built:.1f} s, asked in {asked:.1f} s; answerer: {args.answer})\n")  # fmt: skip
+          f"(seed {args.seed}; phrasing {args.phrasing}; built in {built:.1f} s, asked in {asked:.1f} s; "
+          f"answerer: {args.answer})\n")  # fmt: skip
+    if args.phrasing == "heldout":
+        print(template_coverage(questions, families) + "\n")
     print(table(rows))
     errors = sum(r["error"] is not None for r in rows)
     if errors:
@@ -158,7 +194,7 @@ def main() -> None:
         summary = {f: {"n": sum(r["family"] == f for r in rows), "correct": sum(r["passed"] for r in rows if r["family"] == f)}
                    for f in families}  # fmt: skip
         args.json.write_text(json.dumps({
-            "seed": args.seed, "answerer": args.answer, "n": len(rows), "correct": sum(r["passed"] for r in rows),
+            "seed": args.seed, "phrasing": args.phrasing, "answerer": args.answer, "n": len(rows), "correct": sum(r["passed"] for r in rows),
             "median_seconds": statistics.median(r["seconds"] for r in rows), "families": summary, "questions": rows,
         }, indent=1))  # fmt: skip
         print(f"\nwrote {args.json}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import json
 import random
 import re
 import warnings
@@ -164,15 +165,16 @@ def load_plasmids(data: str) -> tuple[tuple[str, str], ...]:
 
 
 class Pool:
-    """Deterministic draws of genes and windows for one family."""
+    """Deterministic draws of genes and windows for one family, and the wording of its questions."""
 
-    def __init__(self, data: Path, seed: int, family: str):
+    def __init__(self, data: Path, seed: int, family: str, phrasing: str = "default"):
         self.genes = load_genes(str(data))
         self.data = data
         self.rng = random.Random(f"{seed}:{family}")
         self.order = list(range(len(self.genes)))
         self.rng.shuffle(self.order)
         self.next = 0
+        self.phrase = Phrasing(phrasing, seed, family)
 
     def gene(self) -> Gene:
         g = self.genes[self.order[self.next % len(self.order)]]
@@ -190,6 +192,80 @@ class Pool:
         g = self.gene()
         n = self.rng.randint(lo, hi)
         return f"{n} bp upstream of {g.name}", g.upstream[-n:]
+
+
+# ----------------------------------------------------------------------------------------- phrasing
+
+PHRASINGS = ("default", "heldout")
+HELDOUT_FILE = Path(__file__).with_name("heldout_phrasings.json")
+
+# The slot values each family's question is written from, by question kind ("" where a family asks one
+# kind), with an example value of each: a held-out template may use any of them and no other.
+SLOTS: dict[str, dict[str, dict[str, Any]]] = {
+    "digest_count": {"": {"length": 1_234, "a": "EcoRI", "b": "bamhi"}},
+    "digest_sizes": {"": {"length": 1_234, "enzyme": "HindIII"}},
+    "digest_circular": {k: {"length": 4_321, "enzyme": "PstI", "plasmid": "pBAD30"} for k in ("sizes", "count")},
+    "cutters_once": {"": {"length": 456}},
+    "pcr_product": {"": {"fwd": "ATGACCATGATTACGGATTC", "rev": "TTAGCGGCCGCAAGCTTGGC", "length": 1_234}},
+    "pcr_tailed": {"": {"fwd": "CGGAATTCATGACCATGATTACGGATTC", "rev": "GCGCAAGCTTTTAGCGGCCGCAAGCTTGGC",
+                        "length": 1_234}},
+    "primer_design": {"": {"length": 987}},
+    "tm": {"nearest_neighbour": {"oligo": "AGCTTGCATGCCTGCAGGTC", "length": 20, "conditions": TM_CONDITIONS},
+           "wallace": {"oligo": "AGCTTGCATGCC", "length": 12}},
+    "protein_mw": {"": {"length": 1_234}},
+    "protein_pi": {"": {"length": 1_234}},
+    "residue_at": {"": {"pos": 57, "length": 1_234}},
+    "mutation": {"": {"ref": "A", "alt": "G", "pos": 123}},
+    "transcription": {"": {"strand": "coding", "length": 90}},
+    "translation": {"": {"frame": 2, "length": 120}},
+    "reverse_complement": {"": {"length": 150}},
+    "gc_content": {"": {"length": 480}},
+    "alignment": {"in_text": {"seq1": "ACGTACGTTA", "seq2": "ACGAACGTTA", "length": 10}, "attached": {"length": 10}},
+    "pattern": {"": {"motif": "TTGACA", "length": 400}},
+    "cloning_primers": {"": {"e5": "NdeI", "e3": "XhoI", "length": 1_234}},
+    "codon_usage": {"": {"length": 1_234}},
+    "regulatory_variant": {"": {"ref": "T", "alt": "G", "pos": 87}},
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def heldout_templates() -> dict[str, dict[str, list[str]]]:
+    """``heldout_phrasings.json`` as {family: {kind: templates}} (kind "" for a family's plain list)."""
+    raw = json.loads(HELDOUT_FILE.read_text(encoding="utf-8"))
+    return {f: (v if isinstance(v, dict) else {"": v}) for f, v in raw.items() if not f.startswith("_")}
+
+
+class Phrasing:
+    """How one family's questions are worded. ``default``: the family's own template, the question set the
+    benchmark has always asked. ``heldout``: the templates of ``heldout_phrasings.json`` for the question's
+    kind, taken in turn in an order shuffled once per (seed, family, kind) by an RNG of their own, so the
+    family's draws (its sequences and expected answers) are the same under both phrasings, consecutive
+    questions of a kind never share a template and n questions of a kind use min(n, templates) of them.
+    ``used`` lists the template of each question asked, in order ("kind#index"; None under default)."""
+
+    def __init__(self, style: str, seed: int, family: str):
+        if style not in PHRASINGS:
+            raise ValueError(f"unknown phrasing {style!r}; choose from {', '.join(PHRASINGS)}")
+        self.style, self.seed, self.family = style, seed, family
+        self.order: dict[str, list[int]] = {}
+        self.asked: dict[str, int] = {}
+        self.used: list[str | None] = []
+
+    def __call__(self, default: str, kind: str = "", **slots: Any) -> str:
+        names = SLOTS[self.family][kind]
+        assert set(slots) == set(names), f"{self.family}/{kind}: slots {sorted(slots)} != {sorted(names)}"
+        if self.style == "default":
+            self.used.append(None)
+            return default
+        templates = heldout_templates()[self.family][kind]
+        if kind not in self.order:
+            self.order[kind] = list(range(len(templates)))
+            random.Random(f"{self.seed}:{self.family}:{kind}:heldout").shuffle(self.order[kind])
+        asked = self.asked.get(kind, 0)
+        self.asked[kind] = asked + 1
+        k = self.order[kind][asked % len(templates)]
+        self.used.append(f"{kind or self.family}#{k}")
+        return templates[k].format(**slots)
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -290,6 +366,7 @@ def fam_digest_count(pool: Pool, n: int) -> list[Question]:
             continue
         sa, sb = (a.lower(), b.lower()) if len(out) % 4 == 1 else (a, b)
         q = f"How many fragments does a double digest of this {len(g.cds):,} bp linear sequence with {sa} and {sb} give?"
+        q = pool.phrase(q, length=len(g.cds), a=sa, b=sb)
         out.append(Question("digest_count", "", q, [g.cds], expected, plural(expected, "fragment"),
                             f"A double digest with {a} and {b} gives {expected} fragments.",
                             count_check(expected, FRAGMENT_NOUNS, fallback=False),
@@ -310,6 +387,7 @@ def fam_digest_sizes(pool: Pool, n: int) -> list[Question]:
         assert sizes == sorted(linear_sizes(cuts(e, g.cds), len(g.cds))) and sum(sizes) == len(g.cds)
         name = e.lower() if len(out) % 5 == 2 else e
         q = f"What fragment sizes does {name} give on this {len(g.cds):,} bp linear sequence?"
+        q = pool.phrase(q, length=len(g.cds), enzyme=name)
         out.append(Question("digest_sizes", "", q, [g.cds], sizes, fmt_sizes(sizes),
                             f"{e} cuts {len(sizes) - 1} time(s), giving fragments of {fmt_sizes(sizes)}.",
                             sizes_check(sizes), {"gene": g.name, "enzyme": e, "cuts": cuts(e, g.cds)}))  # fmt: skip
@@ -339,11 +417,13 @@ def fam_digest_circular(pool: Pool, n: int) -> list[Question]:
         assert sum(sizes) == len(seq) and len(sizes) == ncut
         if len(out) % 3 == 2:  # a count question
             q = f"How many fragments does {e} give when it digests this {len(seq):,} bp circular plasmid ({pname})?"
+            q = pool.phrase(q, "count", length=len(seq), enzyme=e, plasmid=pname)
             out.append(Question("digest_circular", "", q, [seq], ncut, plural(ncut, "fragment"),
                                 f"{e} cuts the circular plasmid {ncut} time(s), giving {ncut} fragments.",
                                 count_check(ncut, FRAGMENT_NOUNS, fallback=False), {"plasmid": pname, "enzyme": e, "sizes": sizes}))  # fmt: skip
         else:
             q = f"What fragment sizes does {e} give on this {len(seq):,} bp circular plasmid ({pname})?"
+            q = pool.phrase(q, "sizes", length=len(seq), enzyme=e, plasmid=pname)
             out.append(Question("digest_circular", "", q, [seq], sizes, fmt_sizes(sizes),
                                 f"{e} cuts the circular plasmid {ncut} time(s), giving {fmt_sizes(sizes)}.",
                                 sizes_check(sizes), {"plasmid": pname, "enzyme": e}))  # fmt: skip
@@ -365,7 +445,10 @@ def fam_cutters_once(pool: Pool, n: int) -> list[Question]:
             continue
         prefer = [e for e in once if e in known]
         check_enzyme = pool.rng.choice(prefer or once)
-        q = f"Which commercially available enzymes cut this {len(seq)} bp sequence exactly once?"
+        q = pool.phrase(
+            f"Which commercially available enzymes cut this {len(seq)} bp sequence exactly once?",
+            length=len(seq),
+        )
         check = _cutters_check(len(once), check_enzyme)
 
         out.append(Question("cutters_once", "", q, [seq], {"count": len(once), "check_enzyme": check_enzyme},
@@ -429,6 +512,7 @@ def _pcr(pool: Pool, n: int, tailed: bool) -> list[Question]:
                  "Both primers carry a 5' tail with a restriction site.")  # fmt: skip
         else:
             q = f"What product do the primers {f} and {r} give on this template?"
+        q = pool.phrase(q, fwd=f, rev=r, length=len(g.cds))
         out.append(Question(family, "", q, [g.cds], size, f"{size:,} bp",
                             f"The primers amplify a {size:,} bp product.",
                             value_check(size, 0, ("bp",)), info))  # fmt: skip
@@ -474,7 +558,7 @@ def fam_primer_design(pool: Pool, n: int) -> list[Question]:
         size = res["PRIMER_PAIR_0_PRODUCT_SIZE"]
         reference = f"Forward primer {f} and reverse primer {r} give a {size} bp product."
         assert primer_pair_ok(seq, sc.dna_words(reference))[0]
-        q = f"Design a primer pair to amplify this {len(seq):,} bp sequence."
+        q = pool.phrase(f"Design a primer pair to amplify this {len(seq):,} bp sequence.", length=len(seq))
         out.append(Question("primer_design", "", q, [seq], {"primer3_forward": f, "primer3_reverse": r,
                             "primer3_product": size}, "two primers (18-30 nt): forward in the template, "
                             "reverse complement of the reverse downstream", reference,
@@ -502,6 +586,7 @@ def fam_tm(pool: Pool, n: int) -> list[Question]:
     for o in oligos:
         t = tm_nn(o)
         q = f"What is the melting temperature of the primer {o} ({TM_CONDITIONS})?"
+        q = pool.phrase(q, "nearest_neighbour", oligo=o, length=len(o), conditions=TM_CONDITIONS)
         out.append(Question("tm", "", q, [], round(t, 2), f"{t:.1f} °C (±1.5)",
                             f"The Tm of {o} is {t:.1f} °C.", value_check(t, 1.5, ("c",)),
                             {"method": "Tm_NN DNA_NN4 Na=50 dnac1=250 dnac2=0 saltcorr=5",
@@ -511,6 +596,7 @@ def fam_tm(pool: Pool, n: int) -> list[Question]:
         wallace = 2 * (w.count("A") + w.count("T")) + 4 * (w.count("G") + w.count("C"))
         assert wallace == mt.Tm_Wallace(w)
         q = f"What is the melting temperature of the oligo {w} by the Wallace rule (2 °C per A/T, 4 °C per G/C)?"
+        q = pool.phrase(q, "wallace", oligo=w, length=len(w))
         out.append(Question("tm", "", q, [], wallace, f"{wallace} °C", f"By the Wallace rule the Tm of {w} is {wallace} °C.",
                             value_check(wallace, 0.5, ("c",)), {"method": "Wallace"}))  # fmt: skip
     return out
@@ -522,6 +608,7 @@ def fam_protein_mw(pool: Pool, n: int) -> list[Question]:
         g = pool.gene()
         mw = ProteinAnalysis(g.protein).molecular_weight()
         q = f"What is the molecular weight of the protein this gene ({len(g.cds):,} bp coding sequence) encodes?"
+        q = pool.phrase(q, length=len(g.cds))
         out.append(Question("protein_mw", "", q, [g.cds], round(mw, 2), f"{mw:,.1f} Da ({mw / 1000:.2f} kDa) ±0.5%",
                             f"The encoded {len(g.protein)}-aa protein weighs {mw / 1000:.2f} kDa.",
                             value_check(mw, 0.005 * mw, ("da", "kda"), {"kda": 1000.0}),
@@ -534,7 +621,7 @@ def fam_protein_pi(pool: Pool, n: int) -> list[Question]:
     for _ in range(n):
         g = pool.gene()
         pi = ProteinAnalysis(g.protein).isoelectric_point()
-        q = "What is the isoelectric point of the protein this gene encodes?"
+        q = pool.phrase("What is the isoelectric point of the protein this gene encodes?", length=len(g.cds))
         out.append(Question("protein_pi", "", q, [g.cds], round(pi, 3), f"pI {pi:.2f} (±0.05)",
                             f"The encoded protein has a pI of {pi:.2f}.", value_check(pi, 0.05, ()),
                             {"gene": g.name, "product": g.product}))  # fmt: skip
@@ -550,6 +637,7 @@ def fam_residue_at(pool: Pool, n: int) -> list[Question]:
         assert str(Seq(g.cds[3 * (k - 1) : 3 * k]).translate(table=11)) == aa
         three, full = sc.AA_NAMES[aa]
         q = f"Which amino acid is at position {k} of the protein this coding sequence encodes?"
+        q = pool.phrase(q, pos=k, length=len(g.cds))
 
         def check(text: str, aa=aa) -> tuple[bool, str]:
             s = sc.first_sentence(text)
@@ -598,6 +686,7 @@ def fam_mutation(pool: Pool, n: int) -> list[Question]:
         art = "an" if g.cds[p] == "A" else "a"
         q = (f"What does {art} {g.cds[p]}>{alt} change at position {p + 1} of this coding sequence do to the protein? "
              "(Position 1 is the A of the ATG start codon.)")  # fmt: skip
+        q = pool.phrase(q, ref=g.cds[p], alt=alt, pos=p + 1)
         accept = {hg, hg.replace("p.", "p.(") + ")"}
         if alt_aa == "*":
             accept |= {a.replace("Ter", "*") for a in accept}
@@ -620,10 +709,12 @@ def fam_transcription(pool: Pool, n: int) -> list[Question]:
         label, seq = pool.window(60, 120)
         if i % 4 == 3:
             given, mrna = rc(seq), seq.replace("T", "U")
-            q = "Write out the mRNA transcribed from this template strand (given 5' to 3')."
+            q = pool.phrase("Write out the mRNA transcribed from this template strand (given 5' to 3').",
+                            strand="template", length=len(given))  # fmt: skip
         else:
             given, mrna = seq, seq.replace("T", "U")
-            q = "Write out the mRNA transcribed from this coding strand."
+            q = pool.phrase("Write out the mRNA transcribed from this coding strand.", strand="coding",
+                            length=len(given))  # fmt: skip
         assert (
             mrna == str(Seq(rc(given)).transcribe()) if i % 4 == 3 else mrna == str(Seq(given).transcribe())
         )
@@ -639,7 +730,8 @@ def fam_translation(pool: Pool, n: int) -> list[Question]:
         frame = [1, 2, 3][i % 3]
         sub = seq[frame - 1 :]
         prot = str(Seq(sub[: len(sub) // 3 * 3]).translate(table=11))
-        q = f"Translate this sequence in frame {frame} (starting at base {frame})."
+        q = pool.phrase(f"Translate this sequence in frame {frame} (starting at base {frame}).", frame=frame,
+                        length=len(seq))  # fmt: skip
         out.append(Question("translation", "", q, [seq], prot, prot, f"Frame {frame} reads {prot}.",
                             string_check(prot), {"source": label, "frame": frame}))  # fmt: skip
     return out
@@ -651,7 +743,7 @@ def fam_reverse_complement(pool: Pool, n: int) -> list[Question]:
         label, seq = pool.promoter(30, 200) if i % 2 else pool.window(30, 200)
         r = rc(seq)
         assert r[::-1].translate(str.maketrans("ACGT", "TGCA")) == seq
-        q = "What is the reverse complement of this sequence?"
+        q = pool.phrase("What is the reverse complement of this sequence?", length=len(seq))
         out.append(Question("reverse_complement", "", q, [seq], r, r, f"The reverse complement is {r}.",
                             string_check(r), {"source": label}))  # fmt: skip
     return out
@@ -669,7 +761,8 @@ def fam_gc_content(pool: Pool, n: int) -> list[Question]:
             label, seq = g.name, g.cds
         gc = 100 * gc_fraction(seq)
         assert abs(gc - 100 * (seq.count("G") + seq.count("C")) / len(seq)) < 1e-9
-        q = "What is the GC content of this sequence, as a percentage to one decimal place?"
+        q = pool.phrase("What is the GC content of this sequence, as a percentage to one decimal place?",
+                        length=len(seq))  # fmt: skip
         out.append(Question("gc_content", "", q, [seq], round(gc, 3), f"{gc:.1f}% (±0.1)",
                             f"The GC content is {gc:.1f}%.", value_check(gc, 0.1, ("%",)), {"source": label}))  # fmt: skip
     return out
@@ -694,9 +787,12 @@ def fam_alignment(pool: Pool, n: int) -> list[Question]:
         assert aligner.score(a, b) == len(a) - k
         if i % 2 == 0:
             q = f"What is the percent identity between these two sequences? Sequence 1: {a} Sequence 2: {b}"
+            q = pool.phrase(q, "in_text", seq1=a, seq2=b, length=len(a))
             seqs: list[str] = []
         else:
-            q = "What is the percent identity between these two sequences?"
+            q = pool.phrase(
+                "What is the percent identity between these two sequences?", "attached", length=len(a)
+            )
             seqs = [a, b]
         out.append(Question("alignment", "", q, seqs, round(ident, 3), f"{ident:.1f}% (±1)",
                             f"The two sequences are {ident:.1f}% identical ({len(a) - k}/{len(a)}).",
@@ -730,6 +826,7 @@ def fam_pattern(pool: Pool, n: int) -> list[Question]:
         # cross-check with Biopython's nt_search on each strand (it reports every start, overlaps included)
         assert count == len(nt_search(seq, m)) - 1 + len(nt_search(rc(seq), m)) - 1
         q = f"How many times does the motif {m} occur in this {len(seq)} bp sequence, counting both strands?"
+        q = pool.phrase(q, motif=m, length=len(seq))
         out.append(Question("pattern", "", q, [seq], count, plural(count, "occurrence"), f"{m} occurs {count} times on the two strands.",
                             count_check(count, ("time", "occurrence", "match", "site", "hit")),
                             {"source": label, "motif": m}))  # fmt: skip
@@ -799,6 +896,7 @@ def fam_cloning_primers(pool: Pool, n: int) -> list[Question]:
         rev = "GCGC" + rc(enzyme(e3).site) + rc(ins[-20:])
         q = (f"Design primers to clone this insert with {ARTICLE.get(e5, 'a')} {e5} site at the 5' end and "
              f"{ARTICLE.get(e3, 'a')} {e3} site at the 3' end.")  # fmt: skip
+        q = pool.phrase(q, e5=e5, e3=e3, length=len(ins))
         reference = (f"Use forward 5'-{fwd}-3' ({e5}) and reverse 5'-{rev}-3' ({e3}) to add the sites to "
                      f"this {len(ins):,} bp insert.")  # fmt: skip
         info = {"gene": g.name, "enzyme5": e5, "enzyme3": e3, "enzyme5_cuts_insert": cutting[e5]}
@@ -844,7 +942,8 @@ def fam_codon_usage(pool: Pool, n: int) -> list[Question]:
             continue
         per_k = 1000 * c1 / len(codons)
         aa = str(Seq(top).translate(table=11))
-        q = "What is the codon usage of this coding sequence? Which codon is used most often?"
+        q = pool.phrase("What is the codon usage of this coding sequence? Which codon is used most often?",
+                        length=len(g.cds))  # fmt: skip
         reference = (f"The {len(codons)} codons of this {len(g.cds):,} nt coding sequence (stop codon included) "
                      f"use {len(set(codons))} of 64 codons; the most frequent is {top} ({aa}, {c1} times, "
                      f"{per_k:.1f} per 1000 codons), then {second} ({1000 * c2 / len(codons):.1f} per 1000).")  # fmt: skip
@@ -953,6 +1052,7 @@ def fam_regulatory_variant(pool: Pool, n: int) -> list[Question]:
             c, alt = pick
             distance = min(abs(c - tata[0]), abs(c - (tata[1] - 1)))
             q = f"What does {'an' if seq[c] == 'A' else 'a'} {seq[c]}>{alt} change at position {c + 1} do to this promoter?"
+            q = pool.phrase(q, ref=seq[c], alt=alt, pos=c + 1)
             reference = (
                 f"{c + 1}{seq[c]}>{alt} lies {distance} bp from the TATA box and destroys no TBP site."
             )
@@ -976,7 +1076,9 @@ def fam_regulatory_variant(pool: Pool, n: int) -> list[Question]:
         assert len(seq) == 300 and seq[o + 2 : o + 9] == "TATAAAA"
         p = o + 5  # 1-based position of the second T of TATAAAA
         assert seq[p - 1] == "T" and (seq[: p - 1] + "G" + seq[p:])[o + 2 : o + 9] == "TAGAAAA"
-        q = f"What does a T>G change at position {p} do to this promoter?"
+        q = pool.phrase(
+            f"What does a T>G change at position {p} do to this promoter?", ref="T", alt="G", pos=p
+        )
         reference = (f"{p}T>G turns the TATA box TATAAAA ({o + 3}-{o + 9}) into TAGAAAA; it destroys 1 "
                      f"JASPAR site(s): TBP (MA0108.3, {o + 3}-{o + 9}).")  # fmt: skip
 
@@ -1020,14 +1122,29 @@ FAMILIES: dict[str, tuple[Callable[[Pool, int], list[Question]], int, str]] = {
 
 
 def build(
-    data: Path, seed: int = 0, families: list[str] | None = None, limit: int | None = None
+    data: Path,
+    seed: int = 0,
+    families: list[str] | None = None,
+    limit: int | None = None,
+    per_family: int | None = None,
+    phrasing: str = "default",
 ) -> list[Question]:
+    """The questions of ``families`` (all by default): each family's own count, or ``per_family``, at most
+    ``limit``; worded by ``phrasing`` (:class:`Phrasing`; under ``heldout`` each question's ``info`` names
+    its template as ``"phrasing"``)."""
     out: list[Question] = []
     for name in families or list(FAMILIES):
         builder, count, _ = FAMILIES[name]
+        count = per_family or count
         n = min(count, limit) if limit else count
-        qs = builder(Pool(data, seed, name), n)
-        for i, q in enumerate(qs, 1):
+        pool = Pool(data, seed, name, phrasing)
+        qs = builder(pool, n)
+        assert len(pool.phrase.used) == len(qs), (
+            f"{name}: {len(pool.phrase.used)} phrasings, {len(qs)} questions"
+        )
+        for i, (q, template) in enumerate(zip(qs, pool.phrase.used, strict=True), 1):
             q.qid = f"{name}-{i:02d}"
+            if template is not None:
+                q.info["phrasing"] = template
         out.extend(qs)
     return out
