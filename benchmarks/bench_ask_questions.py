@@ -1,7 +1,7 @@
 """Ask-agent accuracy on plain bench-biology questions about real sequences, per question family.
 
     python benchmarks/bench_ask_questions.py [--data ../shared/data] [--families a,b] [--limit-per-family N]
-        [--per-family N] [--phrasing default|heldout] [--seed 0] [--json OUT]
+        [--per-family N] [--phrasing default|heldout|heldout2] [--seed 0] [--json OUT]
         [--answer agent|oracle|MODULE:FUNC] [--list]
 
 About 270 questions in 21 families (digests, PCR, primers, cloning primers, Tm, protein properties,
@@ -21,7 +21,9 @@ templates of ``ask_questions/heldout_phrasings.json`` (16 a family: lab shorthan
 British and American spelling, imperatives, abbreviations), taken in turn in an order shuffled per seed and
 family, to measure how much an answerer depends on the default wording; it asks 16 questions a family
 (336 in all) unless ``--per-family`` says otherwise, so every template is asked once, and prints how many
-templates it used. ``--per-family N`` asks N questions of every family instead of each family's own count;
+templates it used. ``heldout2``: the same for ``ask_questions/heldout2_phrasings.json``, a second set of
+16 hand-written templates a family, written without seeing the first (a final test split).
+``--per-family N`` asks N questions of every family instead of each family's own count;
 ``--limit-per-family N`` caps either.
 """
 
@@ -44,7 +46,7 @@ from ask_questions.questions import FAMILIES, PHRASINGS, Question, build, heldou
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 Answer = Callable[[str, list[str]], str]
-HELDOUT_PER_FAMILY = 16  # questions a family under --phrasing heldout: one per template
+HELDOUT_PER_FAMILY = 16  # questions a family under --phrasing heldout/heldout2: one per template
 
 
 def agent_answer() -> Answer:
@@ -116,9 +118,10 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def template_coverage(questions: list[Question], families: list[str]) -> str:
-    """One line: how many held-out templates the questions used, and which families left some unused."""
-    templates = heldout_templates()
+def template_coverage(questions: list[Question], families: list[str], style: str = "heldout") -> str:
+    """One line: how many templates of held-out phrasing ``style`` the questions used, and which families
+    left some unused."""
+    templates = heldout_templates(style)
     total = {f: sum(len(ts) for ts in templates[f].values()) for f in families}
     used = {f: len({q.info["phrasing"] for q in questions if q.family == f}) for f in families}
     short = [f"{f} {used[f]}/{total[f]}" for f in families if used[f] < total[f]]
@@ -135,10 +138,11 @@ def main() -> None:
         "--per-family",
         type=int,
         metavar="N",
-        help=f"N questions a family (default: each family's own; {HELDOUT_PER_FAMILY} with --phrasing heldout)",
+        help=f"N questions a family (default: each family's own; {HELDOUT_PER_FAMILY} with a held-out phrasing)",
     )
     ap.add_argument("--phrasing", choices=PHRASINGS, default="default",
-                    help="default: each family's fixed template; heldout: ask_questions/heldout_phrasings.json")  # fmt: skip
+                    help="default: each family's fixed template; heldout, heldout2: "
+                         "ask_questions/heldout_phrasings.json, ask_questions/heldout2_phrasings.json")  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, help="write every question, expected answer, answer and pass/fail")
     ap.add_argument("--answer", default="agent", help="agent (default), oracle, or MODULE:FUNC")
@@ -158,7 +162,8 @@ def main() -> None:
 
     if args.per_family is not None and args.per_family < 1:
         ap.error("--per-family must be at least 1")
-    per_family = args.per_family or (HELDOUT_PER_FAMILY if args.phrasing == "heldout" else None)
+    heldout = args.phrasing != "default"
+    per_family = args.per_family or (HELDOUT_PER_FAMILY if heldout else None)
     t0 = time.perf_counter()
     questions = build(args.data, seed=args.seed, families=families, limit=args.limit_per_family,
                       per_family=per_family, phrasing=args.phrasing)  # fmt: skip
@@ -178,8 +183,8 @@ def main() -> None:
     print(f"{len(questions)} questions in {len(set(q.family for q in questions))} families "
           f"(seed {args.seed}; phrasing {args.phrasing}; built in {built:.1f} s, asked in {asked:.1f} s; "
           f"answerer: {args.answer})\n")  # fmt: skip
-    if args.phrasing == "heldout":
-        print(template_coverage(questions, families) + "\n")
+    if heldout:
+        print(template_coverage(questions, families, args.phrasing) + "\n")
     print(table(rows))
     errors = sum(r["error"] is not None for r in rows)
     if errors:

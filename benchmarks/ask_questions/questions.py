@@ -196,8 +196,13 @@ class Pool:
 
 # ----------------------------------------------------------------------------------------- phrasing
 
-PHRASINGS = ("default", "heldout")
-HELDOUT_FILE = Path(__file__).with_name("heldout_phrasings.json")
+PHRASINGS = ("default", "heldout", "heldout2")
+# The hand-written template files of the held-out phrasings, written independently of each other.
+HELDOUT_FILES = {
+    "heldout": Path(__file__).with_name("heldout_phrasings.json"),
+    "heldout2": Path(__file__).with_name("heldout2_phrasings.json"),
+}
+HELDOUT_FILE = HELDOUT_FILES["heldout"]
 
 # The slot values each family's question is written from, by question kind ("" where a family asks one
 # kind), with an example value of each: a held-out template may use any of them and no other.
@@ -228,17 +233,18 @@ SLOTS: dict[str, dict[str, dict[str, Any]]] = {
 }  # fmt: skip
 
 
-@lru_cache(maxsize=1)
-def heldout_templates() -> dict[str, dict[str, list[str]]]:
-    """``heldout_phrasings.json`` as {family: {kind: templates}} (kind "" for a family's plain list)."""
-    raw = json.loads(HELDOUT_FILE.read_text(encoding="utf-8"))
+@lru_cache(maxsize=len(HELDOUT_FILES))
+def heldout_templates(style: str = "heldout") -> dict[str, dict[str, list[str]]]:
+    """The template file of held-out phrasing ``style`` (``HELDOUT_FILES``) as {family: {kind: templates}}
+    (kind "" for a family's plain list)."""
+    raw = json.loads(HELDOUT_FILES[style].read_text(encoding="utf-8"))
     return {f: (v if isinstance(v, dict) else {"": v}) for f, v in raw.items() if not f.startswith("_")}
 
 
 class Phrasing:
     """How one family's questions are worded. ``default``: the family's own template, the question set the
-    benchmark has always asked. ``heldout``: the templates of ``heldout_phrasings.json`` for the question's
-    kind, taken in turn in an order shuffled once per (seed, family, kind) by an RNG of their own, so the
+    benchmark has always asked. ``heldout`` (and ``heldout2``, a second set written independently): the
+    templates of ``heldout_phrasings.json`` (``heldout2_phrasings.json``) for the question's kind, taken in turn in an order shuffled once per (seed, family, kind) by an RNG of their own, so the
     family's draws (its sequences and expected answers) are the same under both phrasings, consecutive
     questions of a kind never share a template and n questions of a kind use min(n, templates) of them.
     ``used`` lists the template of each question asked, in order ("kind#index"; None under default)."""
@@ -257,10 +263,10 @@ class Phrasing:
         if self.style == "default":
             self.used.append(None)
             return default
-        templates = heldout_templates()[self.family][kind]
+        templates = heldout_templates(self.style)[self.family][kind]
         if kind not in self.order:
             self.order[kind] = list(range(len(templates)))
-            random.Random(f"{self.seed}:{self.family}:{kind}:heldout").shuffle(self.order[kind])
+            random.Random(f"{self.seed}:{self.family}:{kind}:{self.style}").shuffle(self.order[kind])
         asked = self.asked.get(kind, 0)
         self.asked[kind] = asked + 1
         k = self.order[kind][asked % len(templates)]
@@ -1130,8 +1136,8 @@ def build(
     phrasing: str = "default",
 ) -> list[Question]:
     """The questions of ``families`` (all by default): each family's own count, or ``per_family``, at most
-    ``limit``; worded by ``phrasing`` (:class:`Phrasing`; under ``heldout`` each question's ``info`` names
-    its template as ``"phrasing"``)."""
+    ``limit``; worded by ``phrasing`` (:class:`Phrasing`; under ``heldout``/``heldout2`` each question's
+    ``info`` names its template as ``"phrasing"``)."""
     out: list[Question] = []
     for name in families or list(FAMILIES):
         builder, count, _ = FAMILIES[name]
