@@ -32,7 +32,7 @@ from typing import Any, TypedDict
 
 from pydantic import BaseModel, Field
 
-from dnahlm.errors import ModelNotFoundError, UserInputError
+from dnahlm.errors import ConfigError, ModelNotFoundError, UserInputError
 from dnahlm.sequences import normalize
 from dnahlm.types import Evidence
 
@@ -153,12 +153,38 @@ def _centre(seq: str, limit: int) -> tuple[str, str | None]:
     ], f"the central {limit:,} bp ({start + 1}..{start + limit}) of {len(seq):,} bp"
 
 
+class RegexPlanner:
+    """The pattern router (:func:`.router.route`) behind the planners' ``plan`` interface."""
+
+    @staticmethod
+    def plan(question: str, has_sequence: bool, n_sequences: int | None = None) -> Any:
+        return route(question, has_sequence, n_sequences)
+
+
+def offline_planner(planner: str | Any = None) -> Any:
+    """The planner ``build_agent`` uses without a chat model (see its ``planner`` argument)."""
+    if planner is None:
+        from dnahlm.settings import get_settings
+
+        planner = get_settings().planner
+    if planner == "regex":
+        return RegexPlanner()
+    if planner == "retrieval":
+        from .planner import IntentPlanner
+
+        return IntentPlanner()
+    if isinstance(planner, str):
+        raise ConfigError(f"unknown planner {planner!r}; choose 'retrieval' or 'regex'")
+    return planner
+
+
 def build_agent(
     index: str | Path | None = None,
     *,
     model: str | Path | None = None,
     store: Any = None,
     llm: Any = None,
+    planner: str | Any = None,
     tool_timeout: float = 60.0,
     fit_timeout: float = 600.0,
     max_steps: int = 8,
@@ -170,7 +196,10 @@ def build_agent(
         index: knowledge index folder (predictions, similar sequences and papers need one).
         model: checkpoint folder (default: the embedded dnahlm-tiny).
         store: an open KnowledgeStore instead of ``index``.
-        llm: a LangChain chat model with tool calling to plan instead of the offline router.
+        llm: a LangChain chat model with tool calling to plan instead of the offline planner.
+        planner: the offline planner: ``"retrieval"`` (:class:`.planner.IntentPlanner`), ``"regex"``
+            (:func:`.router.route`), or any object with ``plan(question, has_sequence, n_sequences)``;
+            None uses the ``DNAHLM_PLANNER`` setting.
         tool_timeout: seconds a tool may run before its call is reported as timed out.
         fit_timeout: seconds the one-time preparation before a tool's call may take: the first prediction
             for a task fits ``fused`` (about a minute on two CPU cores for a 1,400-row pool, cached after).
@@ -180,12 +209,13 @@ def build_agent(
     from langgraph.graph import END, START, StateGraph
 
     toolbox = Toolbox(index, model=model, store=store)
+    offline = offline_planner(planner)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dnahlm-tool")
 
     def plan(state: AgentState) -> dict[str, Any]:
         seqs = _sequences_of(state)
         if llm is None:
-            p = route(state["question"], bool(seqs), len(seqs))
+            p = offline.plan(state["question"], bool(seqs), len(seqs))
             return {
                 "sequences": seqs,
                 "plan": [{"tool": s.tool, "args": s.args} for s in p.steps],

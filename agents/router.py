@@ -96,6 +96,86 @@ def _mentioned_at(q: str, tool: str) -> int:
     return m.start() if m else 10**6
 
 
+def tm_args(question: str, words: list[str]) -> dict[str, Any]:
+    """``melting_temperature`` arguments: the oligo written in the question, the method and conditions."""
+    q = question.lower()
+    args: dict[str, Any] = {**slots.conditions(question)}
+    oligo = [w for w in words if len(w) <= 80]
+    if oligo:
+        args["oligo"] = oligo[0]
+    if "wallace" in q or re.search(r"2\s*°?\s*c?\s*(per|for each|x)\s*a", q):
+        args["method"] = "wallace"
+    elif _any(q, r"nearest[- ]neighbou?r", r"santalucia"):
+        args["method"] = "nearest-neighbour"
+    return args
+
+
+def region_args(question: str) -> dict[str, Any]:
+    """``design_primers`` arguments: a region the question names ("positions 100-400")."""
+    region = re.search(
+        r"(?:positions?|bases?|nt|from|between)\s*(\d+)\s*(?:-|–|to|and|\.\.)\s*(\d+)", question.lower()
+    )
+    return {"region": [int(region.group(1)), int(region.group(2))]} if region else {}
+
+
+def variant_task(question: str) -> str:
+    """Which prediction a regulatory change is scored with: TF binding when the question names binding."""
+    q = question.lower()
+    return "tf-binding" if _any(q, r"\bbind", r"transcription factor", r"\btfs?\b") else "promoter"
+
+
+def is_regulatory(question: str) -> bool:
+    """Whether a base change is asked about in a regulatory sequence (promoter, TF site) rather than in a
+    coding one: what decides between ``variant_effect`` and ``mutation_effect``."""
+    q = question.lower()
+    return _any(q, r"promot", r"regulat", r"enhancer", r"\bbind", r"motif", r"transcription factor", r"\btfs?\b",
+                r"jaspar", r"\btata\b") and not _any(q, r"protein", r"amino", r"codon", r"coding", r"\bcds\b")  # fmt: skip
+
+
+def step_args(tool: str, question: str, enzymes: list[str]) -> dict[str, Any] | None:
+    """The arguments of a bench tool's call, read from the question (:mod:`.slots`); None when the question
+    lacks what the call needs and no default makes sense (two primers for a PCR product, a base change)."""
+    words = slots.dna_words(question)
+    primer_words = [w for w in words if 12 <= len(w) <= 60]
+    if tool == "digest":
+        return {"enzymes": enzymes, "circular": slots.circular(question)} if enzymes else None
+    if tool == "cutters":
+        return {"times": slots.times(question), "circular": slots.circular(question)}
+    if tool == "cloning_primers":
+        return {"enzyme5": enzymes[0], "enzyme3": enzymes[-1]} if enzymes else None
+    if tool == "pcr_product":
+        if len(primer_words) < 2:
+            return None
+        return {"forward": primer_words[0], "reverse": primer_words[1], "circular": slots.circular(question)}
+    if tool == "design_primers":
+        return region_args(question)
+    if tool == "melting_temperature":
+        return tm_args(question, words)
+    if tool == "residue_at":
+        position = slots.position(question)
+        return {"position": position} if position is not None else None
+    if tool in ("mutation_effect", "variant_effect"):
+        change = slots.mutation_change(question)
+        if change is None:
+            return None
+        if tool == "variant_effect":
+            return {"change": change.removeprefix("c."), "task": variant_task(question)}
+        return {"change": change}
+    if tool == "transcribe":
+        return {"strand": "template" if "template strand" in question.lower() else "coding"}
+    if tool == "translate_frame":
+        frame = slots.frame(question)
+        return {"frame": frame} if frame is not None else None
+    if tool == "find_pattern":
+        pattern = slots.iupac_pattern(question)
+        return {"pattern": pattern} if pattern else None
+    if tool == "restriction_sites":
+        return {"enzymes": enzymes} if enzymes else {}
+    if tool == "search_papers":
+        return {"query": question}
+    return {}
+
+
 def bench_steps(question: str, n_sequences: int, enzymes: list[str] | None = None) -> list[Step]:
     """Bench-biology calls (digests, PCR, Tm, protein, mutations, transcription, patterns, alignment), the
     tool that computes the quantity asked for first; arguments are read from the question (:mod:`.slots`)."""
@@ -116,24 +196,12 @@ def bench_steps(question: str, n_sequences: int, enzymes: list[str] | None = Non
         and len(primer_words) >= 2
         and n_sequences
     ):
-        steps.append(Step("pcr_product", {"forward": primer_words[0], "reverse": primer_words[1],
-                                          "circular": slots.circular(question)}))  # fmt: skip
+        steps.append(Step("pcr_product", step_args("pcr_product", question, enzymes) or {}))
     elif _any(q, r"\bprimers?\b", r"primer pair") and _any(q, r"design", r"\bpick", r"suggest", r"choose",
                                                            r"\bmake\b", r"which primers", r"need", r"amplif"):  # fmt: skip
-        region = re.search(r"(?:positions?|bases?|nt|from|between)\s*(\d+)\s*(?:-|–|to|and|\.\.)\s*(\d+)", q)
-        steps.append(
-            Step("design_primers", {"region": [int(region.group(1)), int(region.group(2))]} if region else {})
-        )
+        steps.append(Step("design_primers", region_args(question)))
     if _any(q, r"melting temp", r"\btm\b", r"\bt\s?m\b", r"anneal\w* temp", r"\bmelt"):
-        args: dict[str, Any] = {**slots.conditions(question)}
-        oligo = [w for w in words if len(w) <= 80]
-        if oligo:
-            args["oligo"] = oligo[0]
-        if "wallace" in q or re.search(r"2\s*°?\s*c?\s*(per|for each|x)\s*a", q):
-            args["method"] = "wallace"
-        elif _any(q, r"nearest[- ]neighbou?r", r"santalucia"):
-            args["method"] = "nearest-neighbour"
-        steps.append(Step("melting_temperature", args))
+        steps.append(Step("melting_temperature", tm_args(question, words)))
     cutter_words = _any(q, r"single cutters?", r"unique cutters?", r"non-?cutters?", r"\bonce\b", r"\btwice\b",
                         r"(do not|don't|does not|doesn't|never) cut", r"not at all", r"\d+ times")  # fmt: skip
     digest_words = _any(q, r"fragment", r"digest", r"\bbands?\b", r"\bpieces?\b", r"\bsizes?\b", r"\bgel\b",
@@ -151,11 +219,10 @@ def bench_steps(question: str, n_sequences: int, enzymes: list[str] | None = Non
     change = slots.mutation_change(question)
     if change is not None and _any(q, r"mutat", r"chang", r"substitut", r"variant", r"\bsnps?\b", r"delet",
                                    r"insert", r"replac", r"\bc\.\d", r"\d[acgt]>[acgt]", r"[acgt]\s*>\s*[acgt]"):  # fmt: skip
-        regulatory = _any(q, r"promoter", r"regulat", r"enhancer", r"\bbind", r"motif", r"transcription factor",
-                          r"\btfs?\b", r"jaspar") and not _any(q, r"protein", r"amino", r"codon", r"coding", r"\bcds\b")  # fmt: skip
-        if regulatory:
-            task = "tf-binding" if _any(q, r"\bbind", r"transcription factor", r"\btfs?\b") else "promoter"
-            steps.append(Step("variant_effect", {"change": change.removeprefix("c."), "task": task}))
+        if is_regulatory(question):
+            steps.append(
+                Step("variant_effect", {"change": change.removeprefix("c."), "task": variant_task(question)})
+            )
         else:
             steps.append(Step("mutation_effect", {"change": change}))
     if _any(
@@ -238,10 +305,24 @@ def route(question: str, has_sequence: bool, n_sequences: int | None = None) -> 
     if explicit or (implicit and not steps):  # "what is the GC content?" is not a literature question
         add("search_papers", query=question)
 
-    steps.sort(key=lambda s: _mentioned_at(q, s.tool))
+    return finish_plan(question, steps, has_sequence=has_sequence, papers_asked=explicit)
+
+
+def finish_plan(
+    question: str, steps: list[Step], *, has_sequence: bool, papers_asked: bool | None = None
+) -> Plan:
+    """The plan for these steps: ordered as the question asks, or a request for the sequence when the
+    question is about one and none was given, or "unanswerable" when no step is left.
+
+    Args:
+        papers_asked: the question asks for literature (default: a ``search_papers`` step is planned).
+    """
+    q = question.lower()
+    papers_asked = any(s.tool == "search_papers" for s in steps) if papers_asked is None else papers_asked
+    steps = sorted(steps, key=lambda s: _mentioned_at(q, s.tool))
     needs = [s for s in steps if needs_sequence(s.tool, s.args)]
     if not has_sequence:
-        if needs and not explicit:  # a question about "this sequence" without one: ask for it
+        if needs and not papers_asked:  # a question about "this sequence" without one: ask for it
             return Plan([], needs_sequence=True)
         steps = [s for s in steps if s not in needs] or [Step("search_papers", {"query": question})]
     elif not steps:  # nothing recognised: say so rather than fill the answer with unrelated results

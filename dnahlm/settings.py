@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         "transformers.",
     )
 
+    planner: str = Field(
+        default="regex",
+        description="How `ask` reads a question into tool calls without a chat model: 'retrieval' (the "
+        "example-question planner, dnahlm.agents.planner, abstaining when unsure) or 'regex' (the pattern "
+        "router, dnahlm.agents.router).",
+    )
+
     def default_model_path(self) -> Path:
         """The checkpoint to use when the user names none."""
         return self.model if self.model is not None else EMBEDDED_CHECKPOINTS / "dnahlm-tiny"

@@ -165,6 +165,18 @@ def test_no_unrelated_tools_run_for_a_bench_question():
         ("insert a C after position 50", "50_51insC"),
         ("what does c.100_102del do", "100_102del"),
         ("Is this a promoter?", None),
+        # written in words, in the many ways people do
+        ("if nucleotide 88 (C) is mutated to T, what happens?", "88C>T"),
+        ("I'm switching nt 412 from A to G (A of ATG = nt 1)", "412A>G"),
+        ("G->C at nt 19 of my CDS", "19G>C"),
+        ("effect of changing base 707 from T to A (position 1 = A of ATG)?", "707T>A"),
+        ("Position 55 is A; what if it becomes C?", "55A>C"),
+        ("the A/T variant at nt 140", "140A>T"),
+        ("the C at postion 31 replaced with a G", "31C>G"),
+        ("substituting T for the C at position 12", "12C>T"),
+        ("base 9 is changed from G to A", "9G>A"),
+        ("an A-to-C substitution at position 300", "300A>C"),
+        ("numbering starts at the A of the ATG; what does C>T at position 6 do", "6C>T"),
     ],
 )
 def test_mutation_changes_are_read_from_the_question(question, expected):
@@ -175,6 +187,12 @@ def test_other_slots():
     assert slots.frame("translate it in frame -2") == -2 and slots.frame("the 3rd reading frame") == 3
     assert slots.position("the 57th amino acid") == 57 and slots.position("residue 120?") == 120
     assert slots.conditions("50 mM Na+, no Mg2+") == {"mg_mM": 0.0, "dntp_mM": 0.0, "na_mM": 50.0}
+    both = {"na_mM": 50.0, "mg_mM": 0.0, "dntp_mM": 0.0, "oligo_nM": 250.0}
+    assert slots.conditions("Na+ 50 mM, Mg2+ 0, primer 250 nM") == both
+    assert slots.conditions("in 50 mM sodium and 0 mM magnesium with 250 nM oligo") == both
+    assert slots.conditions("2 mM MgCl2, 0.2 mM dNTPs") == {"mg_mM": 2.0, "dntp_mM": 0.2}
+    assert slots.conditions("my primer 20 nt long") == {}  # a length, not a concentration
+    assert slots.position("what residue is at postion 91") == 91
     assert slots.times("Which enzymes cut it twice?") == 2 and slots.times("which enzymes do not cut it") == 0
     assert slots.circular("this plasmid") and not slots.circular("this linearised plasmid")
     assert slots.dna_words("primers acgtacgtacgtacgt and GGGCCCAAATTT") == [
