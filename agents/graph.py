@@ -64,6 +64,10 @@ class AgentAnswer(BaseModel):
     text: str
     citations: list[Evidence] = Field(default_factory=list)
     tool_calls: list[ToolCall] = Field(default_factory=list)
+    generated: bool = False
+    """The text was written by a chat model (and every sentence passed the grounding guard)."""
+    note: str = ""
+    """How the answer was made when a chat model took part (written, fallen back, and why)."""
 
 
 class AgentState(TypedDict, total=False):
@@ -75,6 +79,7 @@ class AgentState(TypedDict, total=False):
     needs_sequence: bool
     unanswerable: bool
     messages: list[Any]
+    note: str
     answer: AgentAnswer
 
 
@@ -212,18 +217,33 @@ def build_agent(
     offline = offline_planner(planner)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dnahlm-tool")
 
+    def plan_offline(state: AgentState, seqs: list[str], note: str = "") -> dict[str, Any]:
+        p = offline.plan(state["question"], bool(seqs), len(seqs))
+        return {
+            "sequences": seqs,
+            "plan": [{"tool": s.tool, "args": s.args} for s in p.steps],
+            "needs_sequence": p.needs_sequence,
+            "unanswerable": p.unanswerable,
+            "rounds": max_rounds,  # no chat-model round follows
+            "note": note,
+        }
+
     def plan(state: AgentState) -> dict[str, Any]:
         seqs = _sequences_of(state)
         if llm is None:
-            p = offline.plan(state["question"], bool(seqs), len(seqs))
-            return {
-                "sequences": seqs,
-                "plan": [{"tool": s.tool, "args": s.args} for s in p.steps],
-                "needs_sequence": p.needs_sequence,
-                "unanswerable": p.unanswerable,
-                "rounds": 1,
-            }
-        return _llm_plan(llm, toolbox, state, seqs)
+            return plan_offline(state, seqs)
+        first = not state.get("rounds")
+        try:
+            planned = _llm_plan(llm, toolbox, state, seqs)
+        except Exception as exc:
+            if not first:
+                return {"plan": [], "rounds": max_rounds}
+            from .chat import planner_fallback_note
+
+            return plan_offline(state, seqs, planner_fallback_note(exc))
+        if first and not planned["plan"]:  # it called no tool: the offline planner decides what runs
+            return plan_offline(state, seqs, "the chat model called no tool; planned offline")
+        return planned
 
     def act(state: AgentState) -> dict[str, Any]:
         from langgraph.config import get_stream_writer
@@ -256,9 +276,19 @@ def build_agent(
         return "answer"
 
     def answer(state: AgentState) -> dict[str, Any]:
-        return {"answer": compose_answer(state["question"], state.get("results") or [],
-                                         needs_sequence=state.get("needs_sequence", False),
-                                         unanswerable=state.get("unanswerable", False))}  # fmt: skip
+        composed = compose_answer(state["question"], state.get("results") or [],
+                                  needs_sequence=state.get("needs_sequence", False),
+                                  unanswerable=state.get("unanswerable", False))  # fmt: skip
+        notes = [state.get("note") or ""]
+        if llm is not None and composed.citations:
+            from .chat import written_answer
+
+            text, why = written_answer(llm, state["question"], composed)
+            if text is not None:
+                composed.text, composed.generated = text, True
+            notes.append(why if text is not None else f"composed answer kept: {why}")
+        composed.note = "; ".join(n for n in notes if n)
+        return {"answer": composed}
 
     graph = StateGraph(AgentState)
     graph.add_node("plan", plan)

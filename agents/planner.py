@@ -38,7 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from .router import SUBSUMES, Plan, Step, enzymes_named, finish_plan, is_regulatory, step_args
+from . import slots
+from .router import Plan, Step, enzymes_named, finish_plan, is_regulatory, route, step_args, subsumed_by
 
 NONE = "none"
 """The intent of a question no tool answers."""
@@ -48,6 +49,11 @@ bank (``benchmarks/bench_planner.py --calibrate``)."""
 MULTI = 0.80
 """Every intent scoring at least this is planned (a question may ask several things); chosen with
 :data:`THRESHOLD`."""
+FALLBACK = 0.2
+"""When no planned intent's call is complete, one of the next three scoring at least this may stand in."""
+CONFIRM = 0.5
+"""An intent the regex router's patterns find is planned when the examples score it at least this (0.2 let
+"amplicon length" also plan GC statistics: 96% on the first held-out set instead of 98%)."""
 C = 30.0
 """Inverse L2 strength of the shipped intent model's logistic regressions (cross-validated on the bank)."""
 KEEP = 800
@@ -372,7 +378,7 @@ class IntentPlanner:
         row = self.model.scores([question])[0]
         order = np.argsort(-row)
         labels = self.model.labels
-        scores = {labels[j]: round(float(row[j]), 4) for j in order[:5]}
+        scores = {labels[j]: round(float(row[j]), 4) for j in order}
         best = labels[order[0]]
         confidence = float(row[order[0]])
         chosen = [labels[j] for j in order if row[j] >= self.multi and labels[j] != NONE]
@@ -386,18 +392,44 @@ class IntentPlanner:
         if guess.abstained:
             return Plan([], unanswerable=True)
         enzymes = enzymes_named(question)
-        calls = []
-        for intent in dict.fromkeys(_regulatory_or_coding(i, question) for i in guess.intents):
+
+        def call(intent: str) -> tuple[str, dict[str, Any] | None]:
+            """The tool and arguments for an intent (None: the question lacks what the call needs)."""
             tool, _, task = intent.partition(":")
-            calls.append((tool, {"task": task} if task else step_args(tool, question, enzymes)))
+            if task and not (slots.mutation_change(question) and is_regulatory(question)):
+                return tool, {"task": task}
+            if task:  # a prediction asked about a named base change is a variant question: before and after
+                tool = "variant_effect"
+            tool = _regulatory_or_coding(tool, question)
+            return tool, step_args(tool, question, enzymes)
+
+        # the regex router's patterns are one more signal: an intent they find is planned too when the
+        # examples give it at least CONFIRM (recall of a multi-part question from the patterns, precision
+        # from the examples)
+        found = [_intent_of(s) for s in route(question, True, max(n_sequences or 1, 1)).steps]
+        also = [i for i in found if i not in guess.intents and guess.scores.get(i, 0.0) >= CONFIRM]
+        calls = list(dict(map(call, [*guess.intents, *also])).items())  # one call per tool, in order
         # an intent whose call lacks what it needs (a frame, a position, two primers) was not what the
-        # question asked for when another intent's call is complete; alone, it is kept and says what is missing
+        # question asked for: the next-best intents whose calls are complete are, if any scores FALLBACK;
+        # alone, the best is kept and says what is missing
         complete = [(tool, args) for tool, args in calls if args is not None]
+        if not complete:
+            for intent, score in list(guess.scores.items())[:3]:
+                if intent != NONE and score >= FALLBACK:
+                    tool, args = call(intent)
+                    if args is not None:
+                        complete = [(tool, args)]
+                        break
         steps = [Step(tool, args if args is not None else {}) for tool, args in (complete or calls[:1])]
-        subsumed = set().union(*(SUBSUMES.get(s.tool, set()) for s in steps))
+        subsumed = subsumed_by(question, steps)
         steps = [s for s in steps if s.tool not in subsumed]
         n = int(has_sequence) if n_sequences is None else n_sequences
         return finish_plan(question, steps, has_sequence=bool(n))
+
+
+def _intent_of(step: Step) -> str:
+    """The bank's label of a planned step (``predict`` carries its task: ``predict:promoter``)."""
+    return f"predict:{step.args['task']}" if step.tool == "predict" and step.args.get("task") else step.tool
 
 
 def _regulatory_or_coding(intent: str, question: str) -> str:

@@ -26,9 +26,12 @@ SUBSUMES = {
     "translate_frame": {"translate_frames", "find_orfs"},
     "find_pattern": {"scan_motifs"},
     "variant_effect": {"scan_motifs", "predict"},
+    "pcr_product": {"sequence_stats"},  # "the amplicon's length" is the product's, not the template's
+    "design_primers": {"sequence_stats"},
 }
 """Broad tools a bench-biology step makes redundant: a mass question does not also list the longest ORF
-(unless the question names ORFs itself), a pattern count does not also scan all of JASPAR."""
+(unless the question names ORFs itself), a pattern count does not also scan all of JASPAR, a product's
+length is not a GC statistic (unless the question asks for GC or composition)."""
 MENTIONS = {
     "sequence_stats": r"\bgc\b|g\+c|composition|cpg|\blength\b|how long|low[- ]complexity|repeat|statistic",
     "find_orfs": r"\borfs?\b|open reading frame",
@@ -71,6 +74,18 @@ class Plan:
     """The question asks about a sequence but none was given."""
     unanswerable: bool = False
     """No tool computes what the question asks: the answer says so and lists what the tools can do."""
+
+
+def subsumed_by(question: str, steps: list[Step]) -> set[str]:
+    """The broad tools these steps make redundant (:data:`SUBSUMES`), except ORFs when the question names
+    them ("the longest ORF and its protein")."""
+    q = question.lower()
+    subsumed = set().union(*(SUBSUMES.get(s.tool, set()) for s in steps))
+    if re.search(MENTIONS["find_orfs"], q):
+        subsumed.discard("find_orfs")
+    if re.search(r"\bgc\b|g\+c|guanine|composition|cpg|statistic", q):
+        subsumed.discard("sequence_stats")
+    return subsumed
 
 
 def _any(text: str, *patterns: str) -> bool:
@@ -261,9 +276,7 @@ def route(question: str, has_sequence: bool, n_sequences: int | None = None) -> 
         q, r"similar", r"come from", r"homolog", r"which genes?", r"organism", r"what is this"
     )
 
-    subsumed = set().union(*(SUBSUMES.get(s.tool, set()) for s in steps))
-    if re.search(MENTIONS["find_orfs"], q):
-        subsumed.discard("find_orfs")
+    subsumed = subsumed_by(question, steps)
 
     def add(tool: str, **args: Any) -> None:
         if tool in subsumed or (bench and tool == "similar_sequences" and not explicit_similar):

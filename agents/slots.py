@@ -161,7 +161,7 @@ def circular(question: str) -> bool:
 
 _NAMED_FIRST = re.compile(  # "Na+ 50 mM", "Mg2+ 0", "sodium = 50 mM", "primer at 250 nM"
     r"\b(Na\+|Na\b|sodium|Mg2\+|Mg\+|Mg\(2\+\)|Mg\b|magnesium|K\+|K\b|potassium|dNTPs?|oligo|primer)\s*"
-    r"(?:=|:|of|at|conc\.?)?\s*"
+    r"\]?\s*(?:=|:|of|at|conc\.?)?\s*"
     r"(\d+(?:\.\d+)?)\s*(mM|nM|µM|uM)?(?![\w.])",
     re.I,
 )

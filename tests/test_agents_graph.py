@@ -104,7 +104,7 @@ def test_reverse_complement(agent):
 
 def test_longest_orf_and_its_protein(agent):
     a = ask(agent, "What is the longest ORF and its protein?", [QUERY])
-    assert tools_of(a) == ["find_orfs"]
+    assert tools_of(a)[0] == "find_orfs"  # (the planner may add the protein's properties)
     protein = str(Seq(ORF_PROTEIN_DNA).translate(to_stop=True))
     start = QUERY.index(reverse_complement(ORF_PROTEIN_DNA))
     assert f"at {start + 1}..{start + len(ORF_PROTEIN_DNA)} on the - strand" in a.text
@@ -287,7 +287,7 @@ LOW = _dna(100) + "A" * 30 + _dna(100)
         ),
         ("How many N are there?", "ACGTNNNNACGT" * 5, ["sequence_stats"], "20 N (33.3%)"),
         ("What is the sequence of the opposite strand?", "GATTACA", ["reverse_complement"], "TGTAATC"),
-        ("Which restriction enzymes cut it?", QUERY, ["restriction_sites"], "EcoRI cuts 1 time(s)"),
+        ("Which restriction enzymes cut it?", QUERY, ["cutters"], "commercially available enzymes cut this"),
         ("Where does HindIII cut?", "AAAAGCTTAAAAGCTTAA", ["restriction_sites"], "HindIII cuts 2 time(s)"),
         ("Is there a protein-coding open reading frame?", QUERY, ["find_orfs"], "amino acids: M"),
         (

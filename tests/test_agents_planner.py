@@ -151,3 +151,20 @@ def test_an_unknown_planner_is_a_config_error():
 
     with pytest.raises(ConfigError, match="unknown planner 'magic'"):
         offline_planner("magic")
+
+
+def test_an_intent_missing_its_arguments_gives_way_to_a_complete_one(planner):
+    """'aa 333' names no reading frame, so a frame translation cannot be what was asked; the residue
+    lookup, next in line, has its position."""
+    guess = planner.guess("What is aa 333 in the protein from my construct CDS (1185 bp)?")
+    plan = planner.plan("What is aa 333 in the protein from my construct CDS (1185 bp)?", True, 1)
+    assert [(s.tool, s.args) for s in plan.steps] == [("residue_at", {"position": 333})], guess
+
+
+def test_a_prediction_question_naming_a_base_change_scores_the_change(planner):
+    plan = planner.plan("In this promoter, position 101 is T; what happens if it becomes G?", True, 1)
+    assert [(s.tool, s.args) for s in plan.steps] == [
+        ("variant_effect", {"change": "101T>G", "task": "promoter"})
+    ]
+    plan = planner.plan("What does c.61G>T do to the encoded protein?", True, 1)
+    assert [s.tool for s in plan.steps] == ["mutation_effect"]

@@ -102,9 +102,15 @@ def starter_index() -> str | None:
 
 @st.cache_resource(show_spinner="Loading the agent ...", max_entries=4)
 def agent(index: str | None, model: str, token: str) -> Any:
-    """The LangGraph agent over ``index`` (may be None) and ``model``; ``token`` keys the index version."""
+    """The LangGraph agent over ``index`` (may be None) and ``model``; ``token`` keys the index version.
+    With ``DNAHLM_LLM`` set, that chat model plans and writes (see docs/llm.md)."""
     from dnahlm.agents.graph import build_agent
 
+    spec = get_settings().llm
+    if spec:
+        from dnahlm.agents.chat import chat_model
+
+        return build_agent(index, model=model, llm=chat_model(spec))
     return build_agent(index, model=model)
 
 

@@ -38,6 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--index", type=Path, help="knowledge index (default: DNAHLM_INDEX, else the built-in starter index)"
     )
     p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
+    p.add_argument(
+        "--llm",
+        metavar="PROVIDER:MODEL",
+        help="a chat model to plan and write the answer, e.g. ollama:qwen2.5:7b (default: DNAHLM_LLM; "
+        "without one the offline planner answers); see docs/llm.md",
+    )
     p.add_argument("--json", action="store_true", help="the full structured result on stdout")
     p.add_argument("--steps", action="store_true", help="print each step as it runs (stderr)")
     p.set_defaults(handler=run)
@@ -81,7 +87,13 @@ def run(args: argparse.Namespace) -> int:
         from dnahlm.checkfiles import check_checkpoint
 
         check_checkpoint(args.model, heads=True)
-    agent = build_agent(index, model=args.model, store=store)
+    spec = args.llm or get_settings().llm
+    llm = None
+    if spec:
+        from dnahlm.agents.chat import chat_model
+
+        llm = chat_model(spec)
+    agent = build_agent(index, model=args.model, store=store, llm=llm)
     state: dict = {}
     for update in agent.stream({"question": args.question, "sequences": sequences}, stream_mode="updates"):
         for node, change in update.items():
@@ -102,5 +114,7 @@ def run(args: argparse.Namespace) -> int:
             say(
                 f"  [{n}] {c.id if c.kind != 'tool' else 'tool ' + c.source}  {'' if c.kind == 'tool' else what}"
             )
+    if answer.note:
+        say(f"\n({answer.note})", file=sys.stderr)
     say(f"\n({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     return 0
