@@ -152,8 +152,10 @@ def _papers(question: str, r: Any, src: _Sources) -> list[str]:
 
     indexed = r.source == "index"
     where = "the indexed papers" if indexed else r.source
-    if not r.passages:
-        return [f"{where[0].upper() + where[1:]} have nothing on this question."]
+    if not r.passages:  # nothing retrieved, or nothing retrieved was about the question's subjects
+        if indexed:
+            return [f"No indexed literature on {r.subjects or 'this question'}."]
+        return [f"{where[0].upper() + where[1:]} have nothing on {r.subjects or 'this question'}."]
     candidates: list[tuple[str, Any]] = []
     for p in r.passages:
         for sentence in _sentences(p.text):

@@ -92,6 +92,8 @@ class PaperResult(BaseModel):
         default="index",
         description="'index' (papers in the knowledge index) or the built-in JASPAR annotations",
     )
+    retrieved: int = Field(default=0, description="Passages the search returned, before the relevance test")
+    subjects: str = Field(default="", description="What the question is about, in its own words")
 
 
 # ------------------------------------------------------------------------------------------ arguments
@@ -338,6 +340,7 @@ class KnowledgeTools:
         its citation (PMID, DOI or PMC id). Without papers in the index, JASPAR's annotations of its motif
         profiles are searched instead (TF names, classes, families, and the PMID behind each profile)."""
         from dnahlm.retrieval.qa import citation_id
+        from dnahlm.retrieval.relevance import about, subject_phrase
         from dnahlm.retrieval.retrievers import BM25Retriever, HybridRetriever, TextRetriever
 
         if not query.strip():
@@ -356,6 +359,8 @@ class KnowledgeTools:
                 )
             retriever = self._retrievers["papers"]
         docs = retriever.invoke(query, k=k)
+        # a search always returns its best; only passages about the question's subjects are kept
+        kept = [d for d in docs if about(query, d.metadata.get("title"), d.page_content)]
         return PaperResult(
             query=query,
             source=source,
@@ -366,8 +371,10 @@ class KnowledgeTools:
                     text=d.page_content,
                     score=round(float(d.metadata.get("score", 0.0)), 4),
                 )
-                for d in docs
+                for d in kept
             ],
+            retrieved=len(docs),
+            subjects=subject_phrase(query),
         )
 
 

@@ -49,6 +49,7 @@ from dnahlm.sequences import is_dna
 from dnahlm.types import Answer, Evidence
 
 from .hostile import addresses_reader
+from .relevance import about, subject_phrase
 from .retrievers import BM25Retriever, HybridRetriever, SequenceRetriever, TextRetriever, tokenize
 
 __all__ = [
@@ -393,7 +394,12 @@ def build_qa_chain(
         sources: list[Source] = x["sources"]
         generated = x["generated"]
         if not sources:
-            return Answer(text=NO_SOURCES, citations=[], grounded=False, generated=generated)
+            text = (
+                NO_SOURCES
+                if not x["passages"]
+                else f"No indexed literature on {subject_phrase(x['question'])}."
+            )
+            return Answer(text=text, citations=[], grounded=False, generated=generated)
         checks = check_grounding(generated or "", sources, min_support)
         grounded = bool(checks) and all(c.supported for c in checks)
         text = " ".join(c.sentence for c in checks) if grounded else ""
@@ -412,8 +418,12 @@ def build_qa_chain(
             ),
             sequences=sequences,
         )
-        | RunnablePassthrough.assign(
-            sources=lambda x: number_sources(x["passages"], x["sequences"], max_source_chars)
+        | RunnablePassthrough.assign(  # a passage is quoted only when it is about the question's subjects
+            sources=lambda x: number_sources(
+                [p for p in x["passages"] if about(x["question"], p.metadata.get("title"), p.page_content)],
+                x["sequences"],
+                max_source_chars,
+            )
         )
         | RunnablePassthrough.assign(
             generated=RunnableBranch((lambda x: not x["sources"], RunnableLambda(lambda x: None)), generate)
