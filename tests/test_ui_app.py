@@ -104,6 +104,39 @@ def test_ask_page_streams_tool_steps_and_cites_each_source(app):
     assert any("GC content" in m.value for m in at.markdown)
 
 
+def test_ask_page_plugs_in_a_chat_model_and_refuses_a_bad_spec(app, monkeypatch):
+    import langchain.chat_models
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    class Scripted(GenericFakeChatModel):
+        def bind_tools(self, tools, **kwargs):
+            return self
+
+    call = {"name": "sequence_stats", "args": {"sequence": "SEQUENCE"}, "id": "c1"}
+    script = [
+        AIMessage(content="", tool_calls=[call]),
+        AIMessage(content="done"),
+        AIMessage(content="Hi [1]."),
+    ]
+    monkeypatch.setattr(
+        langchain.chat_models,
+        "init_chat_model",
+        lambda m, model_provider: Scripted(messages=iter(list(script))),
+    )
+    at = app()
+    at.text_input(key="ask_llm").set_value("qwen").run()
+    at.chat_input[0].set_value("GC content of ACGTACGTACGTACGTACGTAAA?").run()
+    assert "expected PROVIDER:MODEL" in plain(at.error[0].value)
+    at.text_input(key="ask_llm").set_value("ollama:scripted").run()
+    at.chat_input[0].set_value("GC content of ACGTACGTACGTACGTACGTAAA?").run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    answer = next(t for t in map(plain, (m.value for m in at.markdown)) if "GC content" in t and "[1]" in t)
+    assert answer.startswith(
+        "The sequence is 23 bp long"
+    )  # "Hi [1]." is not supported by the result: composed
+
+
 def test_ask_page_draws_a_digest_as_a_virtual_gel_and_primers_on_their_template(app):
     from Bio.Restriction import EcoRI, HindIII
     from Bio.Seq import Seq

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dnahlm.errors import UserInputError
+from dnahlm.settings import get_settings
 from dnahlm.ui import resources
 from dnahlm.ui.text import md_escape, md_line
 from dnahlm.ui.uploads import SEQUENCE_SUFFIXES, check_upload, read_sequences
@@ -290,6 +291,16 @@ def render() -> None:
             type=[s.lstrip(".") for s in SEQUENCE_SUFFIXES] + ["gz"],
         )
         st.button("Use the human GLUT5 promoter (300 bp)", on_click=_use_example)
+    with st.expander("Chat model (optional)"):
+        st.text_input(
+            "PROVIDER:MODEL",
+            key="ask_llm",
+            value=get_settings().llm or "",
+            placeholder="ollama:qwen2.5:7b",
+            help="A LangChain chat model plans the tool calls and may write the answer; a written answer is "
+            "kept only when every sentence is supported by the tool results it cites (docs/llm.md). Empty: "
+            "the offline planner.",
+        )
     history: list[dict[str, Any]] = st.session_state.setdefault("ask_history", [])
     for turn in history:
         with st.chat_message("user"):
@@ -308,7 +319,8 @@ def render() -> None:
         try:
             sequences = sequences_given(cfg)
             index = resources.current_index()
-            graph = resources.agent(index, resources.current_model(), resources.index_token(index))
+            llm = (st.session_state.get("ask_llm") or "").strip()
+            graph = resources.agent(index, resources.current_model(), resources.index_token(index), llm)
             answer = run_agent(graph, question, sequences)
         except UserInputError as exc:
             resources.error_box(exc)

@@ -101,12 +101,13 @@ def starter_index() -> str | None:
 
 
 @st.cache_resource(show_spinner="Loading the agent ...", max_entries=4)
-def agent(index: str | None, model: str, token: str) -> Any:
+def agent(index: str | None, model: str, token: str, llm: str = "") -> Any:
     """The LangGraph agent over ``index`` (may be None) and ``model``; ``token`` keys the index version.
-    With ``DNAHLM_LLM`` set, that chat model plans and writes (see docs/llm.md)."""
+    With ``llm`` (``PROVIDER:MODEL``, the Ask page's field, by default ``DNAHLM_LLM``) that chat model
+    plans and writes (see docs/llm.md)."""
     from dnahlm.agents.graph import build_agent
 
-    spec = get_settings().llm
+    spec = llm.strip()
     if spec:
         from dnahlm.agents.chat import chat_model
 
