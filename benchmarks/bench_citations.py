@@ -1,6 +1,6 @@
 """Citation relevance: of the passages a literature answer would quote, the share about the question.
 
-    python benchmarks/bench_citations.py [--filter MODULE:FUNC] [--split dev|test|all] [--list]
+    python benchmarks/bench_citations.py [--data ../shared/data] [--filter MODULE:FUNC] [--split dev|test|all] [--list]
 
 Scores a relevance filter on the hand-labelled set in ``benchmarks/citations/labelled.jsonl`` (290
 question-passage pairs: 40 questions, the top 4 passages of JASPAR's annotations and the top 4 of 2,000
@@ -28,6 +28,10 @@ from pathlib import Path
 
 HERE = Path(__file__).parent / "citations"
 SOURCES = ("jaspar", "abstracts")
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ABSTRACTS = "papers/genia_bionlp_abstracts.jsonl"
+MAX_CHARS = 1500
+"""Passage text is cut to this many characters, as ``citations/collect.py`` cuts it for labelling."""
 
 Filter = Callable[[str, "str | None", str], bool]
 
@@ -76,14 +80,36 @@ def load_filter(spec: str | None) -> Filter:
     return func
 
 
-def load_rows(split: str) -> list[dict]:
-    """The labelled pairs of the questions in ``split`` (dev, test or all)."""
+def abstract_texts(data: Path) -> dict[str, tuple[str | None, str]]:
+    """Passage id -> (title, text) of the GENIA abstracts, chunked as ``dnahlm index add`` chunks them.
+
+    The labelled set keeps only the ids of these passages (the abstracts are shared data, never committed);
+    the ids are the content keys the index gave them, so the texts come back exactly."""
+    from dnahlm.index.ingest import iter_records
+    from dnahlm.index.records import content_key
+
+    path = data / ABSTRACTS
+    if not path.is_file():
+        raise SystemExit(f"{path}: not found; pass --data DIR (the shared data folder)")
+    return {content_key(p): (p.title, p.text[:MAX_CHARS]) for p in iter_records(path, "papers")}
+
+
+def load_rows(split: str, data: Path) -> list[dict]:
+    """The labelled pairs of the questions in ``split`` (dev, test or all), abstracts' texts filled in."""
     meta = json.loads((HERE / "questions.json").read_text(encoding="utf-8"))["questions"]
     halves = {q["question"]: q["split"] for q in meta}
     rows = [json.loads(line) for line in (HERE / "labelled.jsonl").open(encoding="utf-8") if line.strip()]
     unknown = {r["question"] for r in rows} - halves.keys()
     if unknown:
         raise SystemExit(f"labelled.jsonl has questions missing from questions.json: {sorted(unknown)[:3]}")
+    texts = abstract_texts(data)
+    for r in rows:
+        if "text" not in r:
+            if r["passage_id"] not in texts:
+                raise SystemExit(
+                    f"{data / ABSTRACTS}: no passage {r['passage_id']} (another version of the file?)"
+                )
+            r["title"], r["text"] = texts[r["passage_id"]]
     return [r for r in rows if split == "all" or halves[r["question"]] == split]
 
 
@@ -121,8 +147,9 @@ def main() -> None:
     ap.add_argument("--filter", help="MODULE:FUNC, FUNC(question, title, text) -> bool; default: keep all")
     ap.add_argument("--split", choices=("dev", "test", "all"), default="all")
     ap.add_argument("--list", action="store_true", help="name the questions left with nothing quoted")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder (the abstracts)")
     args, _ = ap.parse_known_args()  # run_all.py forwards the same flags to every script
-    rows = load_rows(args.split)
+    rows = load_rows(args.split, args.data)
     scores = score(rows, load_filter(args.filter))
     print(f"filter: {args.filter or 'none (every passage quoted)'}; split: {args.split}")
     print()
