@@ -228,63 +228,6 @@ def _grams(text: str, lo: int = 2, hi: int = 5) -> list[str]:
     return out
 
 
-class KnnIntents:
-    """Character n-gram TF-IDF (numpy only) and a similarity-weighted vote of the ``k`` nearest examples.
-
-    Nothing to train and no library to import: the bank's vectors are built in a fraction of a second."""
-
-    name = "tfidf-knn"
-
-    def __init__(self, k: int = 7, temperature: float = 0.05) -> None:
-        self.k, self.temperature = k, temperature
-        self.labels: list[str] = []
-        self._vocab: dict[str, int] = {}
-        self._idf: np.ndarray | None = None
-        self._matrix: Any = None
-        self._y: np.ndarray | None = None
-
-    def _vectors(self, texts: Sequence[str], grow: bool) -> Any:
-        from scipy.sparse import csr_matrix
-
-        rows, cols, vals = [], [], []
-        for r, text in enumerate(texts):
-            counts: dict[int, int] = {}
-            for g in _grams(text):
-                j = self._vocab.get(g)
-                if j is None and grow:
-                    j = self._vocab[g] = len(self._vocab)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            rows += [r] * len(counts)
-            cols += list(counts)
-            vals += [1.0 + np.log(c) for c in counts.values()]  # sublinear term frequency
-        return csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self._vocab)), dtype=np.float32)
-
-    @staticmethod
-    def _normalise(x: Any) -> Any:
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1))).ravel()
-        norms[norms == 0] = 1.0
-        from scipy.sparse import diags
-
-        return diags(1.0 / norms) @ x
-
-    def fit(self, bank: Sequence[BankExample]) -> KnnIntents:
-        self.labels = sorted({i for ex in bank for i in ex.intents})
-        self._vocab = {}
-        tf = self._vectors([ex.question for ex in bank], grow=True)
-        df = np.bincount(tf.indices, minlength=len(self._vocab))
-        self._idf = (np.log((1 + len(bank)) / (1 + df)) + 1.0).astype(np.float32)
-        self._matrix = self._normalise(tf.multiply(self._idf).tocsr())
-        self._y = _targets(bank, self.labels).astype(np.float32)
-        return self
-
-    def scores(self, questions: Sequence[str]) -> np.ndarray:
-        """(Q, L) share of the neighbours' similarity-softmax weight that votes for each intent."""
-        q = self._normalise(self._vectors(questions, grow=False).multiply(self._idf).tocsr())
-        sims = (q @ self._matrix.T).toarray()
-        return _vote(sims, self._y, self.k, self.temperature)
-
-
 def _vote(sims: np.ndarray, y: np.ndarray, k: int, temperature: float) -> np.ndarray:
     """Each question's ``k`` most similar examples vote for their intents, weighted by a softmax of the
     similarities: (Q, L) shares of the vote."""
@@ -336,7 +279,7 @@ class MiniLMIntents:
         return _vote(self._embed(questions) @ self._vectors.T, self._y, self.k, self.temperature)
 
 
-EMBEDDERS = {"tfidf-knn": KnnIntents, "tfidf": TfidfIntents, "minilm": MiniLMIntents}
+EMBEDDERS = {"tfidf": TfidfIntents, "minilm": MiniLMIntents}
 
 
 @dataclass

@@ -174,17 +174,16 @@ def conditions(question: str) -> dict[str, float]:
     out: dict[str, float] = {}
     if re.search(r"\b(no|without|zero)\s+(mg2?\+?|magnesium)", question, re.I):
         out["mg_mM"] = 0.0
-    found = [(v, u, w) for v, u, w in _CONCENTRATION.findall(question)]
+    found = _CONCENTRATION.findall(question)
     found += [  # an oligo concentration needs its unit ("primer 20 nt long" is a length)
         (v, u or "mM", w)
         for w, v, u in _NAMED_FIRST.findall(question)
         if u or w.lower() not in ("oligo", "primer")
     ]
     for value, unit, what in found:
-        what = _NAMES.get((what or "").lower(), what or "")
+        what = _NAMES.get(what.lower(), what.lower())
         x = float(value)
         unit = unit.replace("µ", "u").lower()
-        what = (what or "").lower()
         if what.startswith("na") and unit == "mm":
             out["na_mM"] = x
         elif what.startswith("mg") and unit == "mm":

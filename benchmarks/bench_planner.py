@@ -42,7 +42,8 @@ def cv_scores(name: str, bank: list, k: int, seed: int) -> tuple[np.ndarray, lis
     labels = sorted({i for ex in bank for i in ex.intents})
     out = np.zeros((len(bank), len(labels)), dtype=np.float32)
     for test in folds(len(bank), k, seed):
-        train = [bank[i] for i in range(len(bank)) if i not in set(test.tolist())]
+        held = set(test.tolist())
+        train = [ex for i, ex in enumerate(bank) if i not in held]
         model = (TfidfIntents(c=C, keep=KEEP) if name == "tfidf" else EMBEDDERS[name]()).fit(train)
         s = model.scores([bank[i].question for i in test])
         cols = [labels.index(label) for label in model.labels]

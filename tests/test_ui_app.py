@@ -106,12 +106,9 @@ def test_ask_page_streams_tool_steps_and_cites_each_source(app):
 
 def test_ask_page_plugs_in_a_chat_model_and_refuses_a_bad_spec(app, monkeypatch):
     import langchain.chat_models
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    class Scripted(GenericFakeChatModel):
-        def bind_tools(self, tools, **kwargs):
-            return self
+    from tests.test_agents_chat import Scripted
 
     call = {"name": "sequence_stats", "args": {"sequence": "SEQUENCE"}, "id": "c1"}
     script = [
