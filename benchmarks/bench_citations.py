@@ -1,6 +1,7 @@
 """Citation relevance: of the passages a literature answer would quote, the share about the question.
 
-    python benchmarks/bench_citations.py [--data ../shared/data] [--filter MODULE:FUNC] [--split dev|test|all] [--list]
+    python benchmarks/bench_citations.py [--data ../shared/data] [--filter MODULE:FUNC] [--split dev|test|all]
+        [--list] [--errors]
 
 Scores a relevance filter on the hand-labelled set in ``benchmarks/citations/labelled.jsonl`` (290
 question-passage pairs: 40 questions, the top 4 passages of JASPAR's annotations and the top 4 of 2,000
@@ -13,7 +14,9 @@ whether a passage is quoted; without ``--filter`` every passage is. Per source a
 
 ``--split`` keeps the questions of one half (``split`` in ``citations/questions.json``: questions
 alternate dev/test in file order, the off-corpus ones 4/4), so a threshold chosen on dev can be
-reported on test. ``--list`` names the questions left with nothing quoted.
+reported on test. ``--list`` names the questions left with nothing quoted; ``--errors`` lists the pairs the
+filter gets wrong (quoted but not relevant, relevant but not quoted) with the label's reason: use it on dev
+only, or the test half stops being held out.
 """
 
 from __future__ import annotations
@@ -123,6 +126,19 @@ def score(rows: list[dict], keep: Filter) -> dict[str, Score]:
     return scores
 
 
+def errors(rows: list[dict], keep: Filter) -> list[str]:
+    """One line per pair ``keep`` gets wrong: quoted and not relevant (FP), relevant and not quoted (FN)."""
+    lines = []
+    for r in rows:
+        kept, relevant = bool(keep(r["question"], r.get("title"), r["text"])), bool(r["relevant"])
+        if kept != relevant:
+            lines.append(
+                f"- {'FP' if kept else 'FN'} {r['source']} #{r['rank']} | {r['question']} | "
+                f"{(r.get('title') or '')[:70]} | {r['why']}"
+            )
+    return lines
+
+
 def ratio(num: int, den: int) -> str:
     return f"{num / den:.3f}" if den else "–"
 
@@ -147,10 +163,12 @@ def main() -> None:
     ap.add_argument("--filter", help="MODULE:FUNC, FUNC(question, title, text) -> bool; default: keep all")
     ap.add_argument("--split", choices=("dev", "test", "all"), default="all")
     ap.add_argument("--list", action="store_true", help="name the questions left with nothing quoted")
+    ap.add_argument("--errors", action="store_true", help="list the pairs the filter gets wrong (dev only)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder (the abstracts)")
     args, _ = ap.parse_known_args()  # run_all.py forwards the same flags to every script
     rows = load_rows(args.split, args.data)
-    scores = score(rows, load_filter(args.filter))
+    keep = load_filter(args.filter)
+    scores = score(rows, keep)
     print(f"filter: {args.filter or 'none (every passage quoted)'}; split: {args.split}")
     print()
     print(table(scores))
@@ -163,6 +181,9 @@ def main() -> None:
         overall = scores["overall"]
         for q in sorted(overall.unquoted):
             print(f"- nothing quoted{' (had a relevant passage)' if q in overall.answerable else ''}: {q}")
+    if args.errors:
+        print()
+        print("\n".join(errors(rows, keep)) or "no errors")
 
 
 if __name__ == "__main__":
