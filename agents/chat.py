@@ -62,43 +62,57 @@ class ResultSource:
 def result_sources(answer: Any) -> list[ResultSource]:
     """The composed answer's citations as sources: for each ``[n]``, the composed sentences that cite it
     and the citation's own snippet (numbers and names the tools returned)."""
-    from dnahlm.retrieval.qa import split_sentences
+    from dnahlm.retrieval.citations import cited, split_sentences
 
-    sentences = split_sentences(answer.text)
+    sentences = [(s, set(cited(s))) for s in split_sentences(answer.text)]
     out = []
     for n, citation in enumerate(answer.citations, 1):
-        stated = [s for s in sentences if f"[{n}]" in s]
+        stated = [s for s, numbers in sentences if n in numbers]
         what = [citation.source or "", citation.label or "", citation.snippet or ""]  # the tool, its result
         out.append(ResultSource(n, " ".join([*stated, *what])))
     return out
 
 
-def written_answer(llm: Any, question: str, composed: Any) -> tuple[str | None, str]:
-    """The chat model's answer written from the composed answer's results, or None with the reason
-    when it failed or a sentence is not supported by the result it cites (the guard of
-    :func:`dnahlm.retrieval.qa.check_grounding`)."""
+@dataclass(frozen=True)
+class Written:
+    """What the chat model wrote from the tool results (``text``, None when it wrote nothing or failed),
+    whether every sentence passed the grounding guard, and why not."""
+
+    text: str | None
+    grounded: bool
+    why: str
+
+
+def written_answer(llm: Any, question: str, composed: Any) -> Written:
+    """The chat model's answer written from the composed answer's results; ``grounded`` only when every
+    sentence is supported by the result it cites (the guard of :func:`dnahlm.retrieval.qa.check_grounding`),
+    else ``why`` says what failed."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
     from dnahlm.retrieval.qa import check_grounding
 
     sources = result_sources(composed)
     if not sources:
-        return None, "no tool results to write from"
+        return Written(None, False, "no tool results to write from")
     listed = "\n".join(f"[{s.n}] {s.text}" for s in sources)
     try:
         reply = llm.invoke(
             [SystemMessage(WRITE_PROMPT), HumanMessage(f"Question: {question}\n\nResults:\n{listed}")]
         )
     except Exception as exc:
-        return None, f"the chat model failed ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+        why = f"the chat model failed ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+        return Written(None, False, why)
     text = str(getattr(reply, "content", "") or "").strip()
     if not text:
-        return None, "the chat model wrote nothing"
+        return Written(None, False, "the chat model wrote nothing")
     checks = check_grounding(text, sources)  # type: ignore[arg-type]  # needs .n and .text only
     bad = [c for c in checks if not c.supported]
     if not checks or bad:
-        return None, f"{len(bad)} of {len(checks)} written sentences not supported by the results they cite"
-    return text, "written by the chat model from the tool results; every sentence checked against them"
+        why = f"{len(bad)} of {len(checks)} written sentences not supported by the results they cite"
+        return Written(text, False, why)
+    return Written(
+        text, True, "written by the chat model from the tool results; every sentence checked against them"
+    )
 
 
 def planner_fallback_note(exc: BaseException) -> str:
@@ -109,6 +123,7 @@ def planner_fallback_note(exc: BaseException) -> str:
 __all__ = [
     "WRITE_PROMPT",
     "ResultSource",
+    "Written",
     "chat_model",
     "planner_fallback_note",
     "result_sources",

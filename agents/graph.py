@@ -1,11 +1,14 @@
 """The LangGraph agent: plan -> act (tools) -> answer with numbered citations.
 
-State: the question, the sequences, the plan, the tool results and, at the end, an :class:`AgentAnswer`.
+State: the question, the sequences, the plan, the tool results and, at the end, a :class:`dnahlm.types.Answer`.
 The default planner is the offline intent router of :mod:`.router`; ``build_agent(llm=...)`` plans with any
 LangChain chat model that can call tools instead (it sees tool results as data and may plan another
 round, up to ``max_rounds``). The answer is always composed here from the structured tool results, each
 claim followed by ``[n]``: ``n`` numbers a tool result or a retrieved source (paper passage, indexed
 sequence), so retrieved text can be quoted but never acts as an instruction.
+
+To ask a question, use :func:`dnahlm.agents.ask` (it builds or reuses the agent and reports each step);
+the graph itself is for callers that stream it their own way.
 
 Example:
     .. code-block:: python
@@ -18,6 +21,9 @@ Example:
         print(result["answer"].text)
         for event in agent.stream({"question": "...", "sequences": ["..."]}, stream_mode=["updates", "custom"]):
             print(event)   # ("updates", {"plan": ...}), ("custom", {"tool": ..., "status": "start"}), ...
+
+The ``custom`` events are ``{"tool", "status": "start" | "done" | "failed", "step"}``, the end of a step
+adding ``"seconds"``, ``"error"`` and ``"note"`` (e.g. only the centre of a long sequence was scanned).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from pydantic import BaseModel, Field
 
 from dnahlm.errors import ConfigError, ModelNotFoundError, UserInputError
 from dnahlm.sequences import normalize
-from dnahlm.types import Evidence
+from dnahlm.types import Answer
 
 from .compose import compose_answer
 from .router import route
@@ -57,17 +63,8 @@ class ToolCall(BaseModel):
     note: str | None = None
 
 
-class AgentAnswer(BaseModel):
-    """The agent's answer: text whose ``[n]`` cite ``citations[n - 1]``, plus every tool call made."""
-
-    question: str
-    text: str
-    citations: list[Evidence] = Field(default_factory=list)
-    tool_calls: list[ToolCall] = Field(default_factory=list)
-    generated: bool = False
-    """The text was written by a chat model (and every sentence passed the grounding guard)."""
-    note: str = ""
-    """How the answer was made when a chat model took part (written, fallen back, and why)."""
+AgentAnswer = Answer
+"""The agent's answer is the one :class:`dnahlm.types.Answer` (this name is kept for existing code)."""
 
 
 class AgentState(TypedDict, total=False):
@@ -80,7 +77,7 @@ class AgentState(TypedDict, total=False):
     unanswerable: bool
     messages: list[Any]
     note: str
-    answer: AgentAnswer
+    answer: Answer
 
 
 def _sequences_of(state: AgentState) -> list[str]:
@@ -263,7 +260,7 @@ def build_agent(
                 results.append(_run(pool, toolbox, tool, call_args, tool_timeout, note, fit_timeout))
                 call = results[-1]
                 write({"tool": tool, "status": "done" if call.ok else "failed", "step": len(results),
-                       "seconds": call.seconds, "error": call.error})  # fmt: skip
+                       "seconds": call.seconds, "error": call.error, "note": call.note})  # fmt: skip
         return {"results": results, "plan": []}
 
     def after_act(state: AgentState) -> str:
@@ -283,10 +280,11 @@ def build_agent(
         if llm is not None and composed.citations:
             from .chat import written_answer
 
-            text, why = written_answer(llm, state["question"], composed)
-            if text is not None:
-                composed.text, composed.generated = text, True
-            notes.append(why if text is not None else f"composed answer kept: {why}")
+            written = written_answer(llm, state["question"], composed)
+            composed.generated, composed.grounded = written.text, written.grounded
+            if written.grounded:
+                composed.text = written.text
+            notes.append(written.why if written.grounded else f"composed answer kept: {written.why}")
         composed.note = "; ".join(n for n in notes if n)
         return {"answer": composed}
 
@@ -379,16 +377,3 @@ def _result_json(result: Any) -> str:
     if isinstance(result, list):
         return "[" + ",".join(r.model_dump_json() for r in result) + "]"
     return str(result)
-
-
-def ask(
-    question: str,
-    sequences: list[str] | None = None,
-    *,
-    index: str | Path | None = None,
-    model: str | Path | None = None,
-    agent: Any = None,
-) -> AgentAnswer:
-    """Answer ``question`` (about ``sequences``, if given) with the default offline agent."""
-    agent = agent or build_agent(index, model=model)
-    return agent.invoke({"question": question, "sequences": sequences or []})["answer"]

@@ -10,57 +10,26 @@ Example:
         from dnahlm.agents.knowledge_tools import KnowledgeTools
 
         kt = KnowledgeTools(index="my-index")
-        print(kt.predict("ACGT...", task="promoter").label)
+        print(kt.predict("ACGT...", task="promoter").label_name)
         print([h.citation for h in kt.similar("ATGAAACGC...").hits])
         print([p.citation for p in kt.papers("NF-kB binding sites in promoters").passages])
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from dnahlm.bio.align import align_identity
 from dnahlm.errors import UserInputError
 from dnahlm.sequences import normalize
-from dnahlm.types import Evidence
-
-KIND_ALIASES = {
-    "promoter": "promoter",
-    "core-promoter": "core-promoter",
-    "core promoter": "core-promoter",
-    "tf-binding": "tf-binding",
-    "tf binding": "tf-binding",
-    "transcription factor binding": "tf-binding",
-    "splice": "splice",
-    "splice site": "splice",
-}
-KIND_WIDTH = {"promoter": 300, "core-promoter": 70, "tf-binding": 101, "splice": 400}
-"""Window length (bp) of the GUE tasks of each kind: how long sequences are cut without a pool to measure."""
-MAX_WINDOWS = 64
-"""A long query is scored in at most this many windows of the pool's length (evenly spread)."""
+from dnahlm.settings import get_settings
+from dnahlm.types import Method, Prediction
 
 
 # ------------------------------------------------------------------------------------------ results
-class PredictionResult(BaseModel):
-    """A task's prediction for a sequence (for a long one: its best-scoring window)."""
-
-    task: str
-    kind: str
-    method: str
-    label: str
-    probs: dict[str, float]
-    window: tuple[int, int] | None = Field(
-        default=None, description="0-based [start, end) of the scored window"
-    )
-    windows: int = Field(default=1, description="windows scored")
-    pool_size: int
-    evidence: list[Evidence] = Field(default_factory=list, description="nearest labelled pool examples")
-
-
 class SimilarHit(BaseModel):
     """An indexed annotated sequence like the query, with pairwise identity for the top hits."""
 
@@ -102,7 +71,7 @@ class PredictArgs(BaseModel):
     task: str = Field(
         description="promoter, core-promoter, tf-binding, splice, or the name of a task in the index"
     )
-    method: Literal["instruct", "knn", "few-shot", "fused"] = "fused"
+    method: Method = Field(default_factory=lambda: get_settings().prediction.method)
 
 
 class SimilarArgs(BaseModel):
@@ -123,27 +92,16 @@ class KnowledgeTools:
         index: the knowledge index folder (None: the tools say that no index is available).
         model: checkpoint folder (None: the embedded dnahlm-tiny).
         store: an open :class:`~dnahlm.index.store.KnowledgeStore` instead of ``index``.
-        calibration: pool rows ``fused`` is fitted on (fewer than the predictor's default: an agent fits on
-            first use, then reads the fit back from ``DNAHLM_HOME/fits``).
     """
 
     def __init__(
-        self,
-        index: str | Path | None = None,
-        *,
-        model: str | Path | None = None,
-        store: Any = None,
-        calibration: int = 120,
+        self, index: str | Path | None = None, *, model: str | Path | None = None, store: Any = None
     ):
         self._index = Path(index) if index is not None else None
         self._store = store
         self.model = model
-        self.calibration = calibration
-        self._predictors: dict[str, Any] = {}
-        self._task_names: dict[str, str] = {}  # asked-for task or kind -> its pool's name (one query each)
+        self._service: Any = None
         self._retrievers: dict[str, Any] = {}  # built once: BM25 indexes the papers, MiniLM loads once
-        self._loaded: Any = None
-        self._heads: dict[str, Any] = {}  # classification heads of the checkpoint, loaded on first use
 
     @property
     def store(self) -> Any:
@@ -156,145 +114,27 @@ class KnowledgeTools:
         return self._store
 
     # ------------------------------------------------------------------------------------ predict
-    def resolve_task(self, task: str) -> str:
-        """A task name in the index for a kind (``promoter`` -> the first promoter task) or a name."""
-        if task not in self._task_names:
-            self._task_names[task] = self._resolve_task(task)
-        return self._task_names[task]
+    @property
+    def service(self) -> Any:
+        """The prediction service over this index and checkpoint (:mod:`dnahlm.retrieval.service`), the
+        same one ``dnahlm predict`` and the Predict page use."""
+        if self._service is None:
+            from dnahlm.retrieval.service import PredictionService
 
-    def _resolve_task(self, task: str) -> str:
-        names = (
-            [str(v) for v, _ in self.store.values("examples", "task")]
-            if "examples" in self.store.collections
-            else []
-        )
-        if task in names:
-            return task
-        kind = KIND_ALIASES.get(task.lower().strip())
-        if kind is not None:
-            by_kind = sorted(str(v) for v, _ in self.store.values("examples", "task", {"task_kind": kind}))
-            if by_kind:
-                return by_kind[0]
-        known = ", ".join(names) or "none"
-        raise UserInputError(f"no labelled pool for task {task!r} in the index (tasks: {known})")
+            store = self.store if self._index is not None or self._store is not None else None
+            self._service = PredictionService(store=store, model=self.model)
+        return self._service
 
-    def predictor(self, task: str) -> Any:
-        name = self.resolve_task(task)
-        if name not in self._predictors:
-            from dnahlm.retrieval.pool import examples_from_store, task_from_store
-            from dnahlm.retrieval.predictor import FewShotPredictor, PredictorConfig
-            from dnahlm.settings import get_settings
-
-            t = task_from_store(self.store, name)
-            config = PredictorConfig(
-                evidence=3, calibration=self.calibration, cache_dir=str(get_settings().home / "fits")
-            )
-            self._predictors[name] = FewShotPredictor(
-                t, examples_from_store(self.store, t), model=self._model(), config=config
-            )
-        return self._predictors[name]
-
-    def _model(self) -> Any:
-        if self._loaded is None:
-            from dnahlm.model import load_model
-
-            self._loaded = load_model(self.model)
-        return self._loaded
-
-    def _model_path(self) -> Path:
-        from dnahlm.settings import get_settings
-
-        return Path(self.model) if self.model is not None else get_settings().default_model_path()
-
-    def prepare(self, task: str, method: str = "fused") -> None:
-        """Fit ``fused`` for ``task`` now, or read its cached fit, so that :meth:`predict` only scores.
-
-        The first question about a task fits it: on two CPU cores about a minute for a 1,400-row pool,
-        most of it the two motif CNNs. The agent runs this under its own, longer time limit. Nothing to do
-        for the other methods, or when the index has no pool for the task (``predict`` then says why).
-        """
-        if method != "fused":
-            return
-        try:
-            p = self.predictor(task)
-        except UserInputError:
-            return
-        if not p.fitted:
-            p.fit()
-
-    def predict(self, sequence: str, task: str, method: str = "fused") -> PredictionResult:
+    def predict(self, sequence: str, task: str, method: str | None = None) -> Prediction:
         """Predict ``task`` for ``sequence`` from the task's labelled pool in the index (label, class
         probabilities, nearest labelled examples). A sequence much longer than the pool's examples is
         scored in windows of their length and the window most likely to be a positive is reported. Without
-        an index or a pool for the task, a task the checkpoint was tuned on is scored zero-shot instead."""
+        an index or a pool for the task, a task the checkpoint was tuned on is scored by its head (or
+        zero-shot). A pool whose ``fused`` is not fitted yet is answered with ``knn`` and says so."""
         seq = normalize(sequence, record_id="the sequence", iupac=True)
         if not seq:
             raise UserInputError("the sequence is empty")
-        try:
-            p = self.predictor(task)
-        except UserInputError:  # no index, or no pool for the task in it
-            tuned = self._tuned_task(task)
-            if tuned is None:
-                raise
-            return self._predict_tuned(seq, tuned)
-        width = sorted(len(e.sequence) for e in p.pool.examples)[len(p.pool) // 2]
-        windows = _windows(len(seq), width)
-        preds = p.predict([seq[a:b] for a, b in windows], method=method)
-        return self._result(p.task, method, preds, windows, len(p.pool))
-
-    def _tuned_task(self, task: str) -> Any:
-        """A task the checkpoint was instruction-tuned on, by name or kind (None when it has none)."""
-        from dnahlm.model import read_meta
-        from dnahlm.tasks import Task
-
-        tuned = read_meta(self._model_path()).get("sft", {}).get("tasks", {})
-        kind = KIND_ALIASES.get(task.lower().strip())
-        names = [task] if task in tuned else sorted(n for n, t in tuned.items() if t.get("kind") == kind)
-        if not names:
-            return None
-        spec = tuned[names[0]]
-        return Task(names[0], spec["kind"], {int(i): name for i, name in spec["labels"].items()})
-
-    def _predict_tuned(self, seq: str, task: Any) -> PredictionResult:
-        """A task the checkpoint was tuned on, without a pool: its classification head when it has one
-        (more accurate than label likelihood on five of the six GUE tasks, higher MCC on four; see the
-        model card), else zero-shot label likelihood. No pool, so no evidence."""
-        from dnahlm.heads import classify_probs, list_heads, load_classifier
-        from dnahlm.scoring import predict_labels
-        from dnahlm.types import Prediction
-
-        path = self._model_path()
-        windows = _windows(len(seq), KIND_WIDTH.get(task.kind, 300))
-        parts = [seq[a:b] for a, b in windows]
-        if task.name not in list_heads(path):  # the language model only when there is no head
-            m = self._model()
-            preds = predict_labels(m.model, m.tokenizer, task, parts)
-            return self._result(task, "instruct", preds, windows, 0)
-        if task.name not in self._heads:
-            model, tokenizer, _ = load_classifier(path, task.name)
-            self._heads[task.name] = (model, tokenizer)
-        probs = classify_probs(*self._heads[task.name], parts)
-        preds = [Prediction.from_probs(task, row, "classifier") for row in probs]
-        return self._result(task, "classifier", preds, windows, 0)
-
-    @staticmethod
-    def _result(
-        task: Any, method: str, preds: list[Any], windows: list[tuple[int, int]], pool: int
-    ) -> PredictionResult:
-        positive = positive_label(task.label_names)
-        best = max(range(len(preds)), key=lambda i: preds[i].probs[positive])
-        pred = preds[best]
-        return PredictionResult(
-            task=task.name,
-            kind=task.kind,
-            method=method,
-            label=pred.label_name,
-            probs=pred.probs,
-            window=windows[best] if len(windows) > 1 else None,
-            windows=len(windows),
-            pool_size=pool,
-            evidence=pred.evidence,
-        )
+        return self.service.predict(task, [seq], method=method)[0]
 
     # ------------------------------------------------------------------------------------ similar
     def similar(self, sequence: str, k: int = 5, align_top: int = 3) -> SimilarResult:
@@ -376,20 +216,3 @@ class KnowledgeTools:
             retrieved=len(docs),
             subjects=subject_phrase(query),
         )
-
-
-def _windows(length: int, width: int) -> list[tuple[int, int]]:
-    """The whole sequence when short; else up to :data:`MAX_WINDOWS` windows of ``width`` spread over it."""
-    if length <= width * 1.5:
-        return [(0, length)]
-    n = min(MAX_WINDOWS, (length - width) // max(1, width // 2) + 1)
-    starts = [round(i * (length - width) / max(1, n - 1)) for i in range(n)]
-    return [(s, s + width) for s in starts]
-
-
-def positive_label(names: Sequence[str]) -> str:
-    """The label a "is there a ...?" question asks about: the first name not starting with non-/not/background."""
-    for name in names:
-        if not name.lower().startswith(("non", "not ", "no ", "background")):
-            return name
-    return names[-1]

@@ -111,11 +111,7 @@ class Toolbox:
             ToolSpec("search_papers", self.knowledge.papers, PaperArgs),
         ]
         self.specs: dict[str, ToolSpec] = {s.name: s for s in specs}
-        # one-time work before a tool's first call (fitting `fused` for a task), under the agent's fit_timeout
-        self.prepare = {"predict": self._fit, "variant_effect": self._fit}
-
-    def _fit(self, sequence: str, task: str = "promoter", method: str = "fused", **_: Any) -> None:
-        self.knowledge.prepare(task, method)
+        self.prepare: dict[str, Any] = {}  # no tool needs one-time work: fits are made at index time
 
     def scanner(self) -> Any:
         """The JASPAR CORE vertebrate profiles, loaded on first use."""
@@ -141,7 +137,7 @@ class Toolbox:
         from dnahlm.bio.variants import VariantEffect, motif_site_changes
         from dnahlm.errors import UserInputError
 
-        from .knowledge_tools import positive_label
+        from dnahlm.retrieval.service import positive_label
 
         mutated, gained, lost = motif_site_changes(self.scanner(), sequence, change, p_value=p_value)
         effect = VariantEffect(

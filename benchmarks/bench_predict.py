@@ -63,7 +63,9 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=256)
     ap.add_argument("--singles", type=int, default=50)
     ap.add_argument("--model", type=Path)
-    ap.add_argument("--select-inputs", action="store_true", help="PredictorConfig.select_inputs for fused")
+    ap.add_argument(
+        "--inputs", choices=("fast", "full", "auto"), default="fast", help="PredictorConfig.inputs for fused"
+    )
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args, _ = ap.parse_known_args()
 
@@ -75,7 +77,7 @@ def main() -> None:
 
     task, pool, queries, source = load_rows(args.data, args.task, args.pool_size, args.queries)
     t0 = time.perf_counter()
-    config = PredictorConfig(select_inputs=args.select_inputs)
+    config = PredictorConfig(inputs=args.inputs)
     predictor = FewShotPredictor(task, pool, model_path=args.model, config=config)
     predictor.model  # noqa: B018 - load now, not inside the first timing
     build = time.perf_counter() - t0

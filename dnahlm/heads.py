@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
 __all__ = [
+    "TaskHead",
     "base_fingerprint",
     "build_classifier",
     "classify_probs",
@@ -180,3 +181,44 @@ def load_classifier(
     model.config.pad_token_id = head_pad_id(tokenizer)
     model.to(resolve_device(device or "auto")).eval()
     return model, tokenizer, task
+
+
+class TaskHead:
+    """A checkpoint's classification head for one task, as ``sequences -> probabilities``: the one way
+    every caller (``fused``'s head input, ``dnahlm eval --method classifier``, tuned-task predictions)
+    runs a head. Columns follow ``task.label_ids``.
+
+    Example:
+        .. code-block:: python
+
+            head = TaskHead.load(checkpoint, task)  # None when the checkpoint has no head for it
+            probs = head(["ACGT..."]) if head is not None else None
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, task: Task, batch_size: int = 64) -> None:
+        self.model, self.tokenizer, self.task, self.batch_size = model, tokenizer, task, batch_size
+
+    @classmethod
+    def load(
+        cls, checkpoint: str | Path, task: Task, *, device: str | None = None, strict: bool = False,
+        batch_size: int = 64,
+    ) -> TaskHead | None:  # fmt: skip
+        """The head for ``task`` (by name), or None when the checkpoint has none, or (unless ``strict``:
+        then a :class:`~dnahlm.errors.ConfigError`) when it was trained with other labels."""
+        from dnahlm.errors import ConfigError
+
+        if task.name not in list_heads(checkpoint):
+            if strict:
+                load_classifier(checkpoint, task.name, device=device)  # raises, naming the heads it has
+            return None
+        model, tokenizer, head_task = load_classifier(checkpoint, task.name, device=device)
+        if head_task.labels != task.labels:
+            if strict:
+                raise ConfigError(
+                    f"head {task.name} was trained with labels {head_task.labels}, not {task.labels}"
+                )
+            return None
+        return cls(model, tokenizer, task, batch_size)
+
+    def __call__(self, sequences: list[str]) -> np.ndarray:
+        return classify_probs(self.model, self.tokenizer, list(sequences), batch_size=self.batch_size)

@@ -6,14 +6,15 @@ log-likelihood the model gives it, end-of-text token included, after the prompt:
 
     score(c) = log p(c_1 .. c_m, <eos> | prompt)
 
-The prompt is run once, its key/value cache is repeated for every candidate, and all candidates of a
+Prompts that would overflow the context are fitted by :func:`fit_shots` (fewer shots, then the middle
+of each sequence), the one truncation policy of every prediction. The prompt is run once, its key/value cache is repeated for every candidate, and all candidates of a
 batch of prompts are scored in one more forward pass. Probabilities are the softmax over candidates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -214,8 +215,79 @@ def predict_labels(
     method: str = "instruct",
 ) -> list[Prediction]:
     """Classify sequences by label likelihood; ``examples`` (one list per sequence) makes prompts few-shot."""
-    prompts = [
-        format_prompt(task, s, examples[i] if examples is not None else ()) for i, s in enumerate(sequences)
-    ]
-    probs = softmax(score_candidates(model, tokenizer, prompts, task.label_names, batch_size=batch_size))
+    probs = label_probs(tokenizer, model, task, sequences, examples, batch_size=batch_size)
     return [Prediction.from_probs(task, row, method) for row in probs]
+
+
+# ------------------------------------------------------------------- prompts fitted to the context
+def centre(sequence: str, length: int) -> str:
+    """The middle ``length`` letters of ``sequence`` (all of it when shorter)."""
+    if len(sequence) <= length:
+        return sequence
+    start = (len(sequence) - length) // 2
+    return sequence[start : start + length]
+
+
+def _budget(tokenizer: Any, model: Any, task: Task) -> int:
+    return prompt_budget(model, tokenizer, task.label_names)
+
+
+def _length(tokenizer: Any, text: str) -> int:
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def fit_shots(
+    tokenizer: Any,
+    model: Any,
+    task: Task,
+    sequence: str,
+    examples: Sequence[Example],
+    budget: int | None = None,
+) -> str:
+    """The longest prompt with ``examples`` (least similar first) and ``sequence`` that fits ``budget`` tokens.
+
+    Args:
+        tokenizer: the model's tokenizer.
+        model: the model (its context length sets the default budget).
+        task: the task (instruction and label names).
+        sequence: the query.
+        examples: few-shot examples, least similar first.
+        budget: prompt tokens allowed (default: the context minus room for the longest label and EOS).
+    """
+    budget = budget or _budget(tokenizer, model, task)
+    shots = [
+        Example(e.id, centre(e.sequence, max(len(sequence), 1)), e.label, e.task, e.meta) for e in examples
+    ]
+    while True:
+        prompt = format_prompt(task, sequence, shots)
+        if _length(tokenizer, prompt) <= budget:
+            return prompt
+        if shots:
+            shots = shots[1:]  # drop the least similar
+            continue
+        # the query alone is too long: keep its centre, shrunk in proportion to the tokens over budget
+        total, own = _length(tokenizer, prompt), _length(tokenizer, sequence)
+        room = max(1, budget - (total - own))  # tokens left for the query in this template
+        keep = max(1, min(len(sequence) - 1, int(len(sequence) * room / own * 0.95)))
+        if len(sequence) <= 1:
+            return prompt
+        sequence = centre(sequence, keep)
+
+
+def label_probs(
+    tokenizer: Any,
+    model: Any,
+    task: Task,
+    sequences: Sequence[str],
+    shots: Sequence[Sequence[Example]] | None = None,
+    *,
+    batch_size: int = 32,
+) -> Any:
+    """Class probabilities (Q, C), columns in ``task.label_ids`` order, by label likelihood: zero-shot, or
+    with ``shots[i]`` (least similar first) in query ``i``'s prompt. Every prediction path builds its
+    prompts here with :func:`fit_shots`, so all of them cut an over-long prompt the same way."""
+    prompts = [
+        fit_shots(tokenizer, model, task, s, shots[i] if shots is not None else [])
+        for i, s in enumerate(sequences)
+    ]
+    return softmax(score_candidates(model, tokenizer, prompts, task.label_names, batch_size=batch_size))

@@ -8,19 +8,50 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dnahlm.types import Method
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EMBEDDED_CHECKPOINTS = PACKAGE_DIR / "checkpoints"
 """The one documented place for weights this project trained and ships."""
 
 
-class Settings(BaseSettings):
-    """Runtime settings; each field can be set with an environment variable ``DNAHLM_<NAME>``."""
+class PredictionSettings(BaseModel):
+    """How predictions are made (``dnahlm predict``, ``dnahlm eval``, the agent and the UI alike):
+    ``DNAHLM_PREDICTION__<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="DNAHLM_", extra="ignore")
+    method: Method = Field(default="fused", description="Method used when none is named.")
+    k: int = Field(default=16, ge=1, le=100_000, description="Neighbours in the kNN vote.")
+    shots: int = Field(default=4, ge=0, le=64, description="Examples in a few-shot prompt (at most).")
+    evidence: int = Field(
+        default=3, ge=0, le=100, description="Nearest pool examples reported with each prediction."
+    )
+    calibration: int = Field(
+        default=1000, ge=20, description="Pool rows 'fused' is fitted on (at most half the pool)."
+    )
+    motif_cnn: bool = Field(
+        default=True, description="Include the motif CNN in 'fused' (pools of 500+ rows)."
+    )
+    fused_inputs: Literal["fast", "full", "auto"] = Field(
+        default="fast",
+        description="What 'fused' combines: 'fast' the pool-trained inputs (kNN, k-mer probe, motif CNN; no "
+        "language-model pass), 'full' also the model's (instruct, few-shot, head), 'auto' whichever has the "
+        "lower cross-validated log-loss on the calibration rows. See the README for why 'fast' is the default.",
+    )
+    cache_fits: bool = Field(
+        default=True, description="Keep 'fused' fits as JSON under HOME/fits and reuse them."
+    )
+
+
+class Settings(BaseSettings):
+    """Runtime settings; each field can be set with an environment variable ``DNAHLM_<NAME>``, and each
+    field of a section with ``DNAHLM_<SECTION>__<NAME>`` (e.g. ``DNAHLM_PREDICTION__K=8``)."""
+
+    model_config = SettingsConfigDict(env_prefix="DNAHLM_", env_nested_delimiter="__", extra="ignore")
 
     home: Path = Field(
         default=Path("~/.cache/dnahlm").expanduser(),
@@ -57,6 +88,19 @@ class Settings(BaseSettings):
         description="A chat model for `ask` to plan with and write answers, as PROVIDER:MODEL (e.g. "
         "ollama:qwen2.5:7b); None answers offline. See docs/llm.md.",
     )
+
+    prediction: PredictionSettings = Field(default_factory=PredictionSettings, description="Predictions.")
+
+    def with_prediction(self, **values: object) -> Settings:
+        """A copy with these ``prediction`` fields changed (None values left as they are), validated:
+        how a command applies its options."""
+        changed = {k: v for k, v in values.items() if v is not None}
+        prediction = PredictionSettings.model_validate(self.prediction.model_dump() | changed)
+        return self.model_copy(update={"prediction": prediction})
+
+    def fits_dir(self) -> Path:
+        """Where ``fused`` fits are kept (JSON, keyed by pool, model and settings)."""
+        return self.home / "fits"
 
     def default_model_path(self) -> Path:
         """The checkpoint to use when the user names none."""

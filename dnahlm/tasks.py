@@ -105,6 +105,69 @@ def infer_kind(text: str) -> str:
     return "generic"
 
 
+KIND_WORDS = {
+    "promoter": "promoter",
+    "core-promoter": "core-promoter",
+    "core promoter": "core-promoter",
+    "tf-binding": "tf-binding",
+    "tf binding": "tf-binding",
+    "transcription factor binding": "tf-binding",
+    "splice": "splice",
+    "splice site": "splice",
+}
+"""The words that name a task kind when a user (or the agent's planner) asks for a task by kind."""
+
+
+def kind_of(text: str) -> str | None:
+    """The kind ``text`` names exactly (``"TF binding"`` -> ``tf-binding``), else None (a task name)."""
+    return KIND_WORDS.get(text.lower().strip())
+
+
+def define_task(
+    name: str | None,
+    *,
+    labels: str | None = None,
+    tasks_json: str | Path | None = None,
+    kind: str | None = None,
+    instruction: str | None = None,
+    near: str | Path | None = None,
+) -> Task:
+    """The task a user describes, the one way every command builds it.
+
+    ``tasks_json`` with ``name`` looks it up; else ``labels`` (``"0=non-promoter,1=promoter"``) names it
+    (kind from ``kind`` or inferred from the name); else a ``tasks.json`` one or two folders above the
+    labelled CSV ``near`` (the GUE layout ``gue/tasks.json`` + ``gue/<task>/train.csv``). ``kind`` and
+    ``instruction`` override what was found.
+
+    Raises:
+        ConfigError: nothing says what the labels are, or the name is missing or unknown.
+    """
+    if tasks_json is None and not labels and near is not None:
+        p = Path(near)
+        name = name or p.parent.name
+        tasks_json = next(
+            (c for c in (p.parent / "tasks.json", p.parent.parent / "tasks.json") if c.is_file()), None
+        )
+        if tasks_json is None:
+            raise ConfigError(
+                f"{p}: labelled CSV needs its label names: pass --labels '0=name,1=name' (and --task NAME), "
+                "or --tasks-json PATH"
+            )
+    if tasks_json is not None:
+        if not name:
+            raise ConfigError("--tasks-json needs --task NAME")
+        task = get_task(tasks_json, name)
+    elif labels:
+        if not name:
+            raise ConfigError("--labels needs a task name (--task NAME)")
+        task = Task(name, kind or infer_kind(name), parse_labels(labels), instruction)
+    else:
+        raise ConfigError('give the label names with --labels "0=...,1=..." or --tasks-json FILE --task NAME')
+    if kind or instruction:
+        task = Task(task.name, kind or task.kind, task.labels, instruction or task.instruction)
+    return task
+
+
 def load_tasks_json(path: str | Path) -> dict[str, Task]:
     """Read a ``tasks.json`` (GUE layout: ``{"tasks": {name: {"kind", "labels": {"0": ...}}}}``)."""
     p = Path(path)
@@ -220,8 +283,10 @@ __all__ = [
     "Example",
     "InvalidSequenceError",
     "Task",
+    "define_task",
     "get_task",
     "infer_kind",
+    "kind_of",
     "load_tasks_json",
     "parse_labels",
     "read_pool",

@@ -28,7 +28,7 @@ from langchain_core.embeddings import Embeddings
 from dnahlm.errors import ConfigError, DataFormatError
 from dnahlm.files import sha256_file
 from dnahlm.sequences import reverse_complement, windows
-from dnahlm.tasks import Task, get_task, parse_labels, read_pool
+from dnahlm.tasks import Task, define_task, read_pool
 
 from .annotated import ANNOTATED_SUFFIXES, parse_annotated
 from .embed import SEQUENCE_EMBEDDERS, embedder_spec, make_embedder
@@ -62,6 +62,7 @@ class IngestReport:
     skipped: bool = False  # the same file (by content) was already in the collection
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    task: str | None = None  # the task of a labelled CSV
 
 
 def _suffix(path: Path) -> str:
@@ -87,28 +88,9 @@ def default_collection(path: str | Path) -> str:
 def resolve_task(
     path: str | Path, task: str | None = None, labels: str | None = None, tasks_json: str | Path | None = None
 ) -> Task:
-    """The task a labelled CSV belongs to.
-
-    Given ``labels`` (``"0=non-promoter,1=promoter"``), the task is ``task`` or the CSV's folder name.
-    Otherwise the task is looked up in ``tasks_json``, or in a ``tasks.json`` one or two folders up (the
-    GUE layout ``gue/tasks.json`` + ``gue/<task>/train.csv``), by ``task`` or the folder name.
-    """
-    p = Path(path)
-    name = task or p.parent.name
-    if labels:
-        from dnahlm.tasks import infer_kind
-
-        return Task(name=name, kind=infer_kind(name), labels=parse_labels(labels))
-    candidates = (
-        [Path(tasks_json)] if tasks_json else [p.parent / "tasks.json", p.parent.parent / "tasks.json"]
-    )
-    for candidate in candidates:
-        if candidate.is_file():
-            return get_task(candidate, name)
-    raise ConfigError(
-        f"{p}: labelled CSV needs its label names: pass --labels '0=name,1=name' (and --task NAME), "
-        "or --tasks-json PATH"
-    )
+    """The task a labelled CSV belongs to (:func:`dnahlm.tasks.define_task`): ``labels`` name it (as
+    ``task`` or the CSV's folder name), else ``tasks_json`` or a ``tasks.json`` one or two folders up."""
+    return define_task(task or Path(path).parent.name, labels=labels, tasks_json=tasks_json, near=path)
 
 
 def task_metadata(task: Task, label: int) -> dict[str, str]:
@@ -303,7 +285,9 @@ def add_files(
     with KnowledgeStore(index_dir, create=True) as store:
         for f in files:
             t = resolve_task(f, task, labels, tasks_json) if _suffix(Path(f)) == ".csv" else None
-            reports.append(add_file(store, f, collection=collection, embedder=embedder, task=t, **kwargs))
+            report = add_file(store, f, collection=collection, embedder=embedder, task=t, **kwargs)
+            report.task = t.name if t is not None else None
+            reports.append(report)
     return reports
 
 

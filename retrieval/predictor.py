@@ -1,6 +1,6 @@
 """``FewShotPredictor``: a label, class probabilities and the evidence for each query sequence.
 
-Methods (fixed spellings, see :data:`dnahlm.evaluate.METHOD_NAMES`):
+Methods (fixed spellings, see :data:`dnahlm.types.METHODS`; :mod:`.service` is the one road to them):
 
 - ``instruct``: zero-shot label likelihood of the instruction-tuned model (:mod:`dnahlm.scoring`);
 - ``knn``: similarity-weighted vote of the ``k`` most similar pool examples (:mod:`.pool`);
@@ -17,10 +17,10 @@ Methods (fixed spellings, see :data:`dnahlm.evaluate.METHOD_NAMES`):
   pool is often its tuning data, and the model scores its own tuning rows better than new ones; so when the
   checkpoint records the rows it was tuned on (:mod:`dnahlm.tuned`) and the pool has at least
   :data:`MIN_UNTUNED_PER_LABEL` other rows of each label, the calibration rows are drawn from those.
-  :attr:`FewShotPredictor.calibrated_on` says which happened. With
-  :attr:`PredictorConfig.select_inputs`, ``fused`` combines only the pool-trained inputs (kNN, probe,
-  CNN) when they alone have the lower cross-validated log-loss on the calibration rows (faster; off by
-  default, as it did not raise MCC).
+  :attr:`FewShotPredictor.calibrated_on` says which happened. :attr:`PredictorConfig.inputs` says which
+  inputs it combines: ``fast`` (the default) only the pool-trained ones (kNN, probe, CNN: no language-model
+  pass, so it fits and scores in a fraction of the time), ``full`` also the model's, ``auto`` whichever
+  has the lower cross-validated log-loss on the calibration rows.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from typing import Any
 import numpy as np
 
 from dnahlm.errors import ConfigError, UserInputError
-from dnahlm.evaluate import EvalContext, batches, register_method
 from dnahlm.sequences import normalize
 from dnahlm.tasks import Example, Task
 from dnahlm.types import Evidence, Prediction
@@ -52,7 +51,7 @@ from .pool import (
     probe_features,
     stratified_folds,
 )
-from .prompting import fit_shots
+from .prompting import label_probs
 
 METHODS = ("instruct", "knn", "few-shot", "fused")
 FIT_FORMAT = 5
@@ -62,7 +61,7 @@ MIN_PROBE_POOL = 40
 MIN_CNN_POOL = 500
 """Pool rows (outside the calibration split) needed to train the motif CNN that ``fused`` includes."""
 POOL_INPUTS = ("knn", "probe", "cnn")
-"""Inputs of ``fused`` learnt from the pool alone, without the language model (see ``select_inputs``)."""
+"""Inputs of ``fused`` learnt from the pool alone, without the language model (``PredictorConfig.inputs``)."""
 MIN_UNTUNED_PER_LABEL = 20
 """Rows of every label the checkpoint was not tuned on that a pool needs for ``fused`` to calibrate on them."""
 
@@ -89,12 +88,13 @@ class PredictorConfig:
     motif_cnn: bool = True
     """Include the motif CNN in ``fused`` (trained on the pool when fitting: about a minute on 20,000 rows
     of 100 bases on 2 cores; False for a quicker, weaker fit)."""
-    select_inputs: bool = False
-    """Let ``fused`` drop the language model's inputs (instruct, few-shot, head) when the pool-trained
-    ones alone (:data:`POOL_INPUTS`) have the lower 5-fold cross-validated log-loss on the calibration
-    rows; it then skips the model's passes when it scores (tf_0 pool of 5,000 rows: 1,345 predictions/s
-    instead of 32). Off by default: with the embedded checkpoint the two losses nearly tie, and where it
-    dropped the model's inputs MCC moved by -0.019 to +0.001, never a gain (docs/model-card.md)."""
+    inputs: str = "fast"
+    """What ``fused`` combines: ``fast``, the pool-trained inputs (:data:`POOL_INPUTS`; no language-model
+    pass: tf_0 pool of 5,000 rows, 1,345 predictions/s instead of 32); ``full``, also the model's
+    (instruct, few-shot, head); ``auto``, the model's left out when the pool-trained ones alone have the
+    lower 5-fold cross-validated log-loss on the calibration rows. ``fast`` is the default because the
+    model's inputs moved MCC by -0.022 to +0.009 on the six GUE validation splits at 42x the cost
+    (docs/model-card.md)."""
     batch_size: int = 32
     seed: int = 0
     cache_dir: str | None = None
@@ -112,7 +112,7 @@ class PredictorConfig:
                 "temperature",
                 "calibration",
                 "motif_cnn",
-                "select_inputs",
+                "inputs",
                 "seed",
             )
         }
@@ -153,15 +153,12 @@ class FewShotPredictor:
         self._fusion: LinearModel | None = None
         self._inputs: list[str] = []  # component names the fusion was fitted on, in column order
         self._probe: LinearProbe | None = None
-        self._probe_x: np.ndarray | None = None  # probe features of the pool, computed when fitting
         self._cnn: MotifCNN | None = None
-        self._excluding = False  # set while fitting: queries are pool rows, so they must not see themselves
-        self._rows: np.ndarray | None = None  # while fitting: the pool rows being scored
         self._head: Any = False  # False: not looked up yet; None: the checkpoint has no head for this task
         self.calibrated_on: str | None = None
         """After :meth:`fit`: ``"untuned rows"`` (pool rows the checkpoint was not tuned on) or ``"pool"``."""
         self.input_losses: dict[str, float] | None = None
-        """After :meth:`fit` with ``select_inputs``: the cross-validated log-loss of each input set ``fused``
+        """After :meth:`fit` with ``inputs="auto"``: the cross-validated log-loss of each input set ``fused``
         chose from (None when there was no choice)."""
         self.calibration: tuple[dict[str, np.ndarray], np.ndarray] | None = None
         """After a :meth:`fit` (not one read from the cache): the out-of-sample inputs of the calibration
@@ -180,7 +177,7 @@ class FewShotPredictor:
     # --------------------------------------------------------------------------------- components
     def instruct_probs(self, sequences: Sequence[str]) -> np.ndarray:
         """Zero-shot label likelihood of the instruction-tuned model, (Q, C)."""
-        return self._score([fit_shots(*self._lm, self.task, s, []) for s in sequences])
+        return self._score(sequences)
 
     def neighbours(
         self, sequences: Sequence[str], vectors: np.ndarray | None = None, *, exclude_self: bool = False
@@ -195,29 +192,28 @@ class FewShotPredictor:
         return knn_probs(self.task, top, temperature=self.config.temperature)
 
     def few_shot_probs(
-        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]]
-    ) -> np.ndarray:
+        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]],
+        *, exclude_self: bool = False,
+    ) -> np.ndarray:  # fmt: skip
         """Label likelihood with the most similar pool examples in the prompt, (Q, C)."""
-        return self._score(
-            [
-                fit_shots(*self._lm, self.task, s, shots)
-                for s, shots in zip(sequences, self.shots(sequences, vectors, neighbours), strict=True)
-            ]
-        )
+        return self._score(sequences, self.shots(sequences, vectors, neighbours, exclude_self=exclude_self))
 
     def shots(
-        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]]
-    ) -> list[list[Example]]:
+        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]],
+        *, exclude_self: bool = False,
+    ) -> list[list[Example]]:  # fmt: skip
         """Few-shot examples per query, least similar first (the most similar sits next to the query).
 
         Balanced: the best ``shots // labels`` of each label; otherwise the ``shots`` nearest neighbours.
-        Neighbours found with ``exclude_self`` already lack the query, and so do balanced ones.
+        With ``exclude_self`` (the queries are pool rows) a query's own row is never its example; the
+        ``neighbours`` given must then have been found with ``exclude_self`` too.
         """
         n = self.config.shots
         if self.config.balanced:
             per = max(1, n // len(self.task.labels))
-            exclude = self._excluding
-            chosen = self.pool.search(sequences, per, vectors=vectors, exclude_self=exclude, per_label=True)
+            chosen = self.pool.search(
+                sequences, per, vectors=vectors, exclude_self=exclude_self, per_label=True
+            )
         else:
             chosen = [list(h) for h in neighbours]
         return [[h.example for h in reversed(hits[:n])] for hits in chosen]
@@ -226,36 +222,22 @@ class FewShotPredictor:
     def _lm(self) -> tuple[Any, Any]:
         return self.model.tokenizer, self.model.model
 
-    def _score(self, prompts: list[str]) -> np.ndarray:
-        from dnahlm.scoring import score_candidates, softmax
-
+    def _score(
+        self, sequences: Sequence[str], shots: Sequence[Sequence[Example]] | None = None
+    ) -> np.ndarray:
         tokenizer, model = self._lm
-        return softmax(
-            score_candidates(
-                model, tokenizer, prompts, self.task.label_names, batch_size=self.config.batch_size
-            )
-        )
+        return label_probs(tokenizer, model, self.task, sequences, shots, batch_size=self.config.batch_size)
 
     def head_probs(self, sequences: Sequence[str]) -> np.ndarray | None:
-        """Probabilities of the checkpoint's classification head for this task, or None without one."""
+        """Probabilities of the checkpoint's classification head for this task, or None without one
+        (or with one trained on other labels)."""
         if self._head is False:
-            from dnahlm.heads import list_heads, load_classifier
+            from dnahlm.heads import TaskHead
 
-            self._head = None
-            if self.task.name in list_heads(self.model.path):
-                model, tokenizer, head_task = load_classifier(
-                    self.model.path, self.task.name, device=self._device
-                )
-                if head_task.labels == self.task.labels:
-                    self._head = (model, tokenizer)
-        if self._head is None:
-            return None
-        from dnahlm.heads import classify_probs
-
-        model, tokenizer = self._head
-        return np.asarray(
-            classify_probs(model, tokenizer, list(sequences), batch_size=self.config.batch_size)
-        )
+            self._head = TaskHead.load(
+                self.model.path, self.task, device=self._device, batch_size=self.config.batch_size
+            )
+        return None if self._head is None else np.asarray(self._head(list(sequences)))
 
     # --------------------------------------------------------------------------------- fused
     def components(
@@ -264,9 +246,13 @@ class FewShotPredictor:
         vectors: np.ndarray,
         neighbours: Sequence[Sequence[Neighbour]],
         only: Collection[str] | None = None,
+        *,
+        exclude_self: bool = False,
+        probe_x: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         """Every input of ``fused`` (or those in ``only``), (Q, C) each: instruct, knn, few-shot, and
-        probe / cnn / head where present."""
+        probe / cnn / head where present. ``exclude_self``: the queries are pool rows (when fitting);
+        ``probe_x``: their probe features, already computed."""
         want = set(only) if only is not None else {"instruct", "knn", "few-shot", "probe", "cnn", "head"}
         out = {}
         if "instruct" in want:
@@ -274,9 +260,9 @@ class FewShotPredictor:
         if "knn" in want:
             out["knn"] = self.knn_probs(neighbours)
         if "few-shot" in want:
-            out["few-shot"] = self.few_shot_probs(sequences, vectors, neighbours)
+            out["few-shot"] = self.few_shot_probs(sequences, vectors, neighbours, exclude_self=exclude_self)
         if self._probe is not None and "probe" in want:
-            x = self._probe_x[self._rows] if self._rows is not None else probe_features(sequences)
+            x = probe_x if probe_x is not None else probe_features(sequences)
             out["probe"] = self._probe.predict_proba(x)
         if self._cnn is not None and "cnn" in want:
             out["cnn"] = self._cnn.predict_proba(sequences)
@@ -306,7 +292,12 @@ class FewShotPredictor:
         """The inputs of the fitted ``fused`` combination, e.g. ``["instruct", "knn", "few-shot", "probe"]``."""
         return list(self._inputs)
 
-    def fit(self) -> FewShotPredictor:
+    def load_fit(self) -> bool:
+        """Read a matching earlier fit from the cache (``config.cache_dir``); True when one was found."""
+        cached = self._cache_path()
+        return cached is not None and self._load_fit(cached)
+
+    def fit(self, *, use_cache: bool = True) -> FewShotPredictor:
         """Fit ``fused`` on a stratified calibration split of the pool, with out-of-sample inputs.
 
         The calibration split is ``config.calibration`` rows, at most half the pool; the linear probe is
@@ -318,7 +309,7 @@ class FewShotPredictor:
         there.
         """
         cached = self._cache_path()
-        if cached is not None and self._load_fit(cached):
+        if use_cache and cached is not None and self._load_fit(cached):
             return self
         pool = self.pool.examples
         n_cal = min(self.config.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
@@ -338,9 +329,9 @@ class FewShotPredictor:
         self._probe = self._cnn = None
         rest_has_labels = len(set(self.pool.labels[rest].tolist())) >= 2
         if len(rest) >= MIN_PROBE_POOL and rest_has_labels:
-            self._probe_x = probe_features([e.sequence for e in pool])
+            probe_x = probe_features([e.sequence for e in pool])
             self._probe = LinearProbe(self.task, c=None, seed=self.config.seed).fit(
-                self._probe_x[rest], self.pool.labels[rest]
+                probe_x[rest], self.pool.labels[rest]
             )
         if self.config.motif_cnn and len(rest) >= MIN_CNN_POOL and rest_has_labels:
             self._cnn = MotifCNN(self.task.label_ids, seed=self.config.seed).fit(
@@ -348,19 +339,18 @@ class FewShotPredictor:
             )
         seqs = [pool[i].sequence for i in cal_idx]
         vecs = self.pool.vectors[cal_idx]
-        self._excluding, self._rows = True, cal_idx
-        try:
-            parts = self.components(seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True))
-        finally:
-            self._excluding, self._rows = False, None
+        parts = self.components(
+            seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True),
+            only=POOL_INPUTS if self.config.inputs == "fast" else None, exclude_self=True,
+            probe_x=None if self._probe is None else probe_x[cal_idx],
+        )  # fmt: skip
         self._inputs, self.calibration = self.choose_inputs(parts, y), (parts, y)
         self._fusion = self.fit_combination({n: parts[n] for n in self._inputs}, y)
         if self._probe is not None:  # as in stacking: the combination was fitted on out-of-sample probe
             # scores; at query time the probe may learn from the whole pool (with the strength chosen above)
             self._probe = LinearProbe(self.task, c=self._probe.c, seed=self.config.seed).fit(
-                self._probe_x, self.pool.labels
+                probe_x, self.pool.labels
             )
-        self._probe_x = None
         if cached is not None:
             self._save_fit(cached)
         return self
@@ -368,11 +358,11 @@ class FewShotPredictor:
     def choose_inputs(self, components: dict[str, np.ndarray], labels: np.ndarray) -> list[str]:
         """The inputs ``fused`` combines: all of ``components``, or only the pool-trained ones
         (:data:`POOL_INPUTS`) when their combination has the lower 5-fold cross-validated log-loss on these
-        calibration rows (with ``config.select_inputs``; it sets :attr:`input_losses`)."""
+        calibration rows (with ``config.inputs="auto"``; it sets :attr:`input_losses`)."""
         names = list(components)
         pool_only = [n for n in names if n in POOL_INPUTS]
         self.input_losses = None
-        if not self.config.select_inputs or len(pool_only) in (0, len(names)):
+        if self.config.inputs != "auto" or len(pool_only) in (0, len(names)):
             return names
         split = stratified_folds(labels, 5, self.config.seed)
         if split is None:  # too few rows of some label to cross-validate
@@ -544,27 +534,3 @@ def _stratified_sample(examples: Sequence[Example], n: int, seed: int) -> np.nda
         take = max(1, round(n * len(group) / len(examples)))
         out.extend(rng.sample(group, min(take, len(group))))
     return np.array(sorted(out), dtype=np.int64)
-
-
-def _eval_method(name: str):
-    """The ``dnahlm eval --method name`` runner: a predictor over ``ctx.pool``, scored on ``ctx.test``."""
-
-    def run(ctx: EvalContext) -> list[Prediction]:
-        if not ctx.pool:
-            raise ConfigError(f"method {name!r} needs a labelled pool to retrieve from (--train POOL.csv)")
-        config = PredictorConfig(batch_size=ctx.batch_size, seed=ctx.seed, **ctx.options)
-        predictor = FewShotPredictor(
-            ctx.task, ctx.pool, model_path=ctx.model_path, config=config, device=ctx.device
-        )
-        if name == "fused":
-            predictor.fit()
-        preds: list[Prediction] = []
-        for chunk in batches(ctx.test, max(ctx.batch_size, 64), ctx.progress, name):
-            preds.extend(predictor.predict([e.sequence for e in chunk], method=name))
-        return preds
-
-    return run
-
-
-for _name in ("knn", "few-shot", "fused"):
-    register_method(_name, _eval_method(_name))

@@ -43,8 +43,9 @@ def test_the_chat_model_plans_and_writes_a_grounded_answer():
     llm = Scripted(messages=iter([digest_call(), AIMessage(content="done"), AIMessage(content=written)]))
     answer = ask(llm)
     assert [c.tool for c in answer.tool_calls] == ["digest"] and answer.tool_calls[0].ok
-    assert answer.text == written and answer.generated
+    assert answer.text == written and answer.generated == written and answer.grounded
     assert "every sentence checked" in answer.note
+    assert answer.call_for(0) is answer.tool_calls[0]  # [1] cites the digest
     assert {"digest", "melting_temperature", "predict", "search_papers"} <= set(llm.__dict__["bound"])
 
 
@@ -52,7 +53,8 @@ def test_an_ungrounded_written_sentence_falls_back_to_the_composed_answer():
     written = "The digest gives 9 fragments [1]. This plasmid is widely used in cancer therapy [1]."
     llm = Scripted(messages=iter([digest_call(), AIMessage(content="done"), AIMessage(content=written)]))
     answer = ask(llm)
-    assert not answer.generated and "cancer" not in answer.text
+    assert not answer.grounded and answer.generated == written  # kept for inspection, not answered
+    assert "cancer" not in answer.text
     assert "9 fragments" in answer.text  # the composed answer, from the tool's result
     assert "composed answer kept: 1 of 2 written sentences not supported" in answer.note
 
@@ -61,7 +63,7 @@ def test_a_failing_chat_model_falls_back_to_the_offline_planner():
     llm = Scripted(messages=iter([ConnectionError("connection refused"), ConnectionError("still down")]))
     answer = ask(llm, "fragments from an EcoRI+BamHI double digest?")
     assert [c.tool for c in answer.tool_calls] == ["digest"] and "9 fragments" in answer.text
-    assert not answer.generated
+    assert not answer.grounded and answer.generated is None
     assert (
         "the chat model could not plan (ConnectionError: connection refused); planned offline" in answer.note
     )

@@ -13,7 +13,7 @@ from Bio.Seq import Seq
 
 from dnahlm.agents.graph import build_agent
 from dnahlm.cli.main import main
-from dnahlm.errors import InvalidSequenceError, UserInputError
+from dnahlm.errors import ConfigError, InvalidSequenceError, UserInputError
 from dnahlm.sequences import gc_content, reverse_complement
 
 from .conftest import motif_examples, write_csv
@@ -132,7 +132,9 @@ def test_promoter_prediction_uses_the_indexed_pool(agent):
     r = a.tool_calls[0].result
     assert r.task == "promoter_demo" and r.kind == "promoter" and r.pool_size == 200
     assert sum(r.probs.values()) == pytest.approx(1.0)
-    assert f"Prediction for promoter_demo (promoter, fused): {r.label}" in a.text
+    # the index's pool has no fitted 'fused' yet: knn answers, and the answer says so
+    assert f"Prediction for promoter_demo (promoter, knn): {r.label_name}" in a.text
+    assert "'fused' is not fitted for task promoter_demo" in a.text
     assert all(e.id.startswith("promoter_demo:") for e in r.evidence)
 
 
@@ -211,8 +213,53 @@ def test_streaming_shows_each_step(agent):
         ("sequence_stats", "start"), ("sequence_stats", "done"),
         ("reverse_complement", "start"), ("reverse_complement", "done"),
     ]  # fmt: skip
-    assert all(e["seconds"] >= 0 for e in custom if e["status"] == "done")
-    assert [m for m, _ in events][-1] == "updates" and "answer" in events[-1][1]
+    answer = events[-1][1]["answer"]["answer"]
+    assert [m for m, _ in events][-1] == "updates"
+    # the end of each step reports that call's own time and note, as the answer records them
+    assert [(e["step"], e["seconds"], e["note"]) for e in custom if e["status"] == "done"] == [
+        (i, c.seconds, c.note) for i, c in enumerate(answer.tool_calls, 1)
+    ]
+
+
+def test_ask_reports_each_step_and_each_citation_names_its_call(agent):
+    from dnahlm.agents import Step, ask
+
+    short = QUERY[:250]
+    steps: list[Step] = []
+    a = ask("What is the GC content?", [QUERY, short], on_step=steps.append, agent=agent)
+    assert [(s.status, s.step, s.tool) for s in steps] == [
+        ("plan", 0, ""),
+        ("start", 1, "sequence_stats"), ("done", 1, "sequence_stats"),
+        ("start", 2, "sequence_stats"), ("done", 2, "sequence_stats"),
+    ]  # fmt: skip
+    assert steps[0].tools == ("sequence_stats",)
+    # two calls of the same tool: each [n] records its own call, in the order the text states them
+    assert [c.args["sequence"] for c in a.tool_calls] == [f"<{len(QUERY)} bp>", f"<{len(short)} bp>"]
+    assert a.citation_calls == [0, 1] and a.call_for(1) is a.tool_calls[1]
+    first, second = a.text.splitlines()
+    assert f"{len(QUERY)} bp long" in first and first.endswith("[1].")
+    assert f"{len(short)} bp long" in second and second.endswith("[2].")
+    with pytest.raises(ConfigError, match="give an agent, or the options to build one"):
+        ask("GC?", [QUERY], agent=agent, index="elsewhere")
+
+
+def test_quoted_papers_and_similar_sequences_name_their_calls(agent):
+    a = ask(agent, "Which genes is this similar to, and what do papers say about NF-kB?", [GENE_B[300:600]])
+    assert len(a.citation_calls) == len(a.citations)
+    assert {a.tool_calls[i].tool for i in a.citation_calls} == {"similar_sequences", "search_papers"}
+    for citation, origin in zip(a.citations, a.citation_calls, strict=True):
+        call = a.tool_calls[origin]
+        found = call.result.hits if call.tool == "similar_sequences" else call.result.passages
+        assert citation.id in [x.citation for x in found]  # the citation is an item of that call's result
+
+
+def test_compose_does_not_import_the_graph():
+    import subprocess
+    import sys
+
+    code = "import sys, dnahlm.agents.compose; print('dnahlm.agents.graph' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_a_tool_calling_chat_model_can_plan(index, sft_checkpoint_session):
@@ -368,7 +415,7 @@ def test_real_promoter_and_splice_questions_use_the_gue_pools(real_agent):
     r = a.tool_calls[0].result
     assert r is not None, a.tool_calls[0].error
     assert (r.task, r.kind, r.pool_size) == ("prom_300_all", "promoter", 1400)
-    assert set(r.probs) == {"non-promoter", "promoter"} and r.label in a.text
+    assert set(r.probs) == {"non-promoter", "promoter"} and r.label_name in a.text
     splice = pools["splice"][0]["sequence"]
     a = ask(agent, "Is the centre of this sequence a splice donor or acceptor?", [splice])
     r = a.tool_calls[0].result

@@ -257,12 +257,15 @@ CASES = [
     (["predict", SEQ, "--pool", "{root}/label2.csv", "--labels", L], "label2.csv, line 3: unknown label '2'"),
     (["predict", SEQ, "--pool", "{root}/x.csv", "--labels", L], "'X' in x.csv line 3 at position 5"),
     (["predict", SEQ, "--pool", "{root}/gzip.csv", "--labels", L], "gzip.csv: not a UTF-8 CSV"),
-    (["predict", SEQ, "--labels", L], "give the labelled pool: --pool POOL.csv or --index DIR"),
-    (["predict", SEQ, "--index", "{root}/ix", "--labels", L], "--index needs --task NAME"),
-    (["predict", SEQ, "--index", "{root}/ix"], "--index needs --task NAME"),
+    (["predict", SEQ, "--labels", L], "--labels and --tasks-json describe a --pool CSV"),
+    (
+        ["predict", SEQ, "--index", "{root}/ix", "--labels", L],
+        "--labels and --tasks-json describe a --pool CSV",
+    ),
+    (["predict", SEQ, "--index", "{root}/ix"], "name the task: --task NAME"),
     (
         ["predict", SEQ, "--index", "{root}/ix", "--task", "nosuch"],
-        "has no labelled examples of task 'nosuch'",
+        "no labelled pool for task 'nosuch' in the index",
     ),
     (["predict", SEQ, "--index", "{root}/no-such-index", "--task", "t"], "no-such-index: no index here"),
     (
@@ -474,7 +477,7 @@ def _pool_upload(name: str, data: bytes, labels: str = "0=a,1=b"):
     """What the Predict page does with an uploaded pool CSV (before any model is loaded)."""
     from dnahlm.ui import resources
 
-    return resources.pool_predictor.__wrapped__("digest", labels, "generic", "", "", data, name)
+    return resources.uploaded_pool.__wrapped__("digest", labels, "generic", "", data, name)
 
 
 UPLOADS = [
@@ -625,14 +628,40 @@ def test_a_pdf_pypdf_repairs_is_read_without_its_notes_on_stderr(tmp_path, caplo
     assert not [r for r in caplog.records if r.name.startswith("pypdf")], caplog.records
 
 
-def test_predict_warns_when_a_query_is_far_longer_than_the_pool_examples(world, capsys):
-    long_query = SEQ * 10  # 3,000 bp against 100 bp examples
+def test_predict_scores_a_query_far_longer_than_the_pool_examples_in_windows(world, capsys):
+    long_query = SEQ * 10  # 3,000 bp against 100 bp examples: windows of 100 bp, 50 bp apart, at most 64
     assert (
-        main(["predict", long_query, "--pool", str(world / "ok.csv"), "--labels", L, "--method", "knn"]) == 0
+        main(
+            [
+                "predict",
+                long_query,
+                "--pool",
+                str(world / "ok.csv"),
+                "--labels",
+                L,
+                "--method",
+                "knn",
+                "--json",
+            ]
+        )
+        == 0
     )
-    err = capsys.readouterr().err
-    assert "warning: query is 3,000 bp, 30x the pool's longest example (100 bp)" in err
+    p = json.loads(capsys.readouterr().out)
+    assert p["windows"] == 59 and p["window"][1] - p["window"][0] == 100  # (3000 - 100) // 50 + 1
     assert (
-        main(["predict", SEQ[:100], "--pool", str(world / "ok.csv"), "--labels", L, "--method", "knn"]) == 0
+        main(
+            [
+                "predict",
+                long_query,
+                "--pool",
+                str(world / "ok.csv"),
+                "--labels",
+                L,
+                "--method",
+                "knn",
+                "--whole",
+            ]
+        )
+        == 0
     )
-    assert "warning" not in capsys.readouterr().err
+    assert capsys.readouterr().out.startswith("query (3000 bp): ")

@@ -65,10 +65,10 @@ def test_fused_trains_the_motif_cnn_on_a_large_pool_unless_told_not_to(tmp_path,
     assert f"fused combines: {', '.join(inputs[0])}" in capsys.readouterr().err
 
 
-def test_select_inputs_compares_the_input_sets_on_the_calibration_rows(pool, tmp_path, setting_env, capsys):
+def test_inputs_auto_compares_the_input_sets_on_the_calibration_rows(pool, tmp_path, setting_env, capsys):
     setting_env("DNAHLM_HOME", str(tmp_path / "home"))
     fits = {}
-    for extra in ([], ["--select-inputs"]):
+    for extra in ([], ["--inputs", "auto"]):
         assert main(["predict", GC, "--pool", str(pool), "--labels", LABELS, *extra]) == 0
         assert capsys.readouterr().out.startswith("query (40 bp): gc-rich  [fused: ")
         new = [f for f in (tmp_path / "home" / "fits").glob("fused-*.json") if f not in fits]
@@ -84,17 +84,17 @@ def test_pool_from_an_index(tmp_path, pool, capsys):
     capsys.readouterr()
     code = main(
         [
-            *("predict", AT, "--index", str(tmp_path / "idx"), "--task", "motif", "--labels", LABELS),
+            *("predict", AT, "--index", str(tmp_path / "idx"), "--task", "motif"),
             *("--method", "knn", "--json"),
         ]
     )
     assert code == 0
     assert json.loads(capsys.readouterr().out)["label_name"] == "at-rich"
-    # the index remembers the task's label names: --labels is not needed
+    # the index remembers the task's label names: --labels describe a --pool CSV only
     assert main(["predict", GC, "--index", str(tmp_path / "idx"), "--task", "motif", "--method", "knn"]) == 0
     assert capsys.readouterr().out.startswith("query (40 bp): gc-rich")
     assert main(["predict", GC, "--index", str(tmp_path / "idx"), "--task", "tf_9", "--method", "knn"]) == 2
-    assert "no labelled examples of task 'tf_9' (tasks: motif)" in capsys.readouterr().err
+    assert "no labelled pool for task 'tf_9' in the index (tasks: motif)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,8 @@ def test_pool_from_an_index(tmp_path, pool, capsys):
         ([], "give one query"),
         (["ACGT", "--fasta", "q.fa"], "give one query"),
         (["ACGT", "--fasta-missing"], None),
-        (["ACGT", "--labels", LABELS], "--pool POOL.csv or --index DIR"),
+        (["ACGT", "--labels", LABELS], "--labels and --tasks-json describe a --pool CSV"),
+        (["ACGT"], "name the task"),
         (["ACGT", "--pool", "missing.csv", "--labels", LABELS], "missing.csv: cannot open"),
         (["ACGT", "--pool", "POOL"], "give the label names"),
     ],

@@ -13,6 +13,7 @@ from langchain_core.runnables import RunnableLambda
 
 from dnahlm.errors import ConfigError, InvalidSequenceError, UserInputError
 from dnahlm.index.store import KnowledgeStore
+from dnahlm.retrieval.citations import split_sentences
 from dnahlm.retrieval.qa import (
     NO_SOURCES,
     SOURCES_PREAMBLE,
@@ -21,7 +22,6 @@ from dnahlm.retrieval.qa import (
     citation_id,
     format_sources,
     number_sources,
-    split_sentences,
 )
 from dnahlm.retrieval.retrievers import BM25Retriever, HybridRetriever, TextRetriever, tokenize
 from dnahlm.sequences import reverse_complement
@@ -77,6 +77,7 @@ def test_a_supported_generation_is_the_answer(retriever, fake):
     assert isinstance(answer, Answer) and answer.grounded and answer.generated == generated
     assert answer.text == "TBP binds the TATA box upstream of the transcription start site. [1]"
     (cited,) = answer.citations
+    assert answer.citation_calls == [None] and answer.call_for(0) is None  # a retrieved source, no tool
     assert (cited.id, cited.kind, cited.label) == (
         "PMID:9000001",
         "passage",
@@ -120,7 +121,7 @@ def test_the_fallback_answers_from_the_best_matching_sentences(retriever):
 def test_nothing_retrieved_says_so_and_does_not_call_the_llm(store):
     chain = build_qa_chain(BM25Retriever(store=store), llm=RunnableLambda(never_called))
     answer = chain.invoke({"question": "zzyzx quux?"})
-    assert answer == Answer(text=NO_SOURCES, citations=[], grounded=False, generated=None)
+    assert answer == Answer(text=NO_SOURCES, grounded=False, generated=None, question="zzyzx quux?")
     with pytest.raises(UserInputError, match="question is empty"):
         chain.invoke({"question": "  "})
     with pytest.raises(ConfigError, match="needs a retriever or a store"):
@@ -171,6 +172,7 @@ def test_a_sequence_finds_its_gene_and_is_cited_by_accession(store, tmp_path, te
     answer = chain.invoke({"question": "Which gene is this sequence from?", "sequence": fragment})
     assert answer.grounded and answer.text.endswith("[1].")
     (cited,) = answer.citations
+    assert answer.citation_calls == [None] and answer.call_for(0) is None  # a retrieved source, no tool
     assert (cited.id, cited.kind, cited.label) == ("TEST1.1 gene beta 1501..2700(-)", "sequence", "beta")
     fallback = build_qa_chain(store=store, embedding=text_embeddings, llm=FakeListLLM(responses=["?"]))
     answer = fallback.invoke({"sequence": fragment})  # no question: asks where it comes from
@@ -210,14 +212,41 @@ def test_the_guard_sentence_by_sentence():
 
 
 def test_the_default_llm_path_with_a_real_tiny_model(retriever, tiny_loaded):
+    from langchain_core.callbacks import BaseCallbackHandler
+
     from dnahlm.llm import DNAHLM
 
+    class Record(BaseCallbackHandler):
+        """What the LLM was asked and what it returned, seen from outside the chain."""
+
+        def __init__(self) -> None:
+            self.prompts: list[str] = []
+            self.outputs: list[str] = []
+
+        def on_llm_start(self, serialized, prompts, **kwargs):
+            self.prompts += prompts
+
+        def on_llm_end(self, response, **kwargs):
+            self.outputs += [g.text for gens in response.generations for g in gens]
+
     llm = DNAHLM.from_loaded(tiny_loaded, max_new_tokens=16)
-    answer = build_qa_chain(retriever, llm=llm).invoke(TATA)
-    assert isinstance(answer.generated, str)
-    if not answer.grounded:  # an untrained model: its words are kept out of the answer
-        assert answer.citations and all(
-            any(line in d.page_content for d in retriever.invoke(TATA)) for line in passages_of(answer)
+    seen = Record()
+    answer = build_qa_chain(retriever, llm=llm).invoke(TATA, config={"callbacks": [seen]})
+    (prompt,) = seen.prompts
+    assert 'cite="PMID:9000001"' in prompt and f"Question: {TATA}" in prompt
+    assert answer.generated == seen.outputs[0]  # the model's own words, kept for inspection
+    passages = {citation_id(d.metadata): d.page_content for d in retriever.invoke(TATA)}
+    if answer.grounded:  # every sentence cites a source that contains most of its words
+        assert answer.citations and all(c.id in passages for c in answer.citations)
+    else:  # an untrained model: its words are kept out, the TBP passage is quoted verbatim instead
+        assert answer.citations[0].id == "PMID:9000001"
+        first = passages_of(answer)[0]
+        assert "TATA" in first and first in passages["PMID:9000001"]
+        assert all(
+            quoted in passages[answer.citations[int(n) - 1].id]
+            for quoted, n in zip(
+                passages_of(answer), re.findall(r"\[(\d+)\]$", answer.text, re.M), strict=True
+            )
         )
 
 

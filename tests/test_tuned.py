@@ -51,14 +51,15 @@ def test_training_records_the_rows_it_drew(sft_checkpoint_session):
 def test_fused_calibrates_on_rows_the_checkpoint_was_not_tuned_on(motif_task, sft_loaded):
     tuned_rows = motif_examples(400, 1)  # the fixture's tuning data
     fresh = motif_examples(120, 31)
-    config = PredictorConfig(calibration=60, k=8, shots=2, batch_size=16)
+    # the language model's inputs are what the tuning rows would flatter
+    config = PredictorConfig(calibration=60, k=8, shots=2, batch_size=16, inputs="full")
     predictor = FewShotPredictor(motif_task, tuned_rows + fresh, model=sft_loaded, config=config)
     scored: list[str] = []
     components = predictor.components
 
-    def spy(sequences, *args):
+    def spy(sequences, *args, **kwargs):
         scored.extend(sequences)
-        return components(sequences, *args)
+        return components(sequences, *args, **kwargs)
 
     predictor.components = spy
     predictor.fit()

@@ -202,58 +202,100 @@ def test_ask_page_cites_indexed_sequences_with_accession_and_feature(app, tmp_pa
 
 
 def test_ask_status_lines_follow_the_custom_events():
-    """A failed step's line carries its error; a step still running when the stream stops says so."""
+    """A failed step's line carries its error, a finished one its note; a step still running when the
+    stream stops says so."""
 
     def script():
         import streamlit as st
 
-        from dnahlm.agents.graph import AgentAnswer, ToolCall
+        from dnahlm.agents.graph import ToolCall
+        from dnahlm.types import Answer
         from dnahlm.ui.page_ask import run_agent
 
         calls = [
             ToolCall(tool="sequence_stats", seconds=0.25),
             ToolCall(tool="predict", ok=False, error="boom"),
         ]
+        note = "the central 20,000 bp (1..20000) of 30,000 bp"
 
         class Graph:
             def stream(self, inputs, stream_mode):
                 assert stream_mode == ["updates", "custom"]
+                assert inputs == {"question": "q", "sequences": ["ACGT"]}
                 yield "updates", {"plan": {"plan": [{"tool": c.tool} for c in calls]}}
                 yield "custom", {"tool": "sequence_stats", "status": "start", "step": 1}
-                yield "custom", {"tool": "sequence_stats", "status": "done", "step": 1, "seconds": 0.25}
+                yield "custom", {"tool": "sequence_stats", "status": "done", "step": 1, "seconds": 0.25,
+                                 "note": note}  # fmt: skip
                 yield "custom", {"tool": "predict", "status": "start", "step": 2}
                 yield "custom", {"tool": "predict", "status": "failed", "step": 2, "error": "boom"}
                 yield "custom", {"tool": "scan_motifs", "status": "start", "step": 3}
-                yield "updates", {"answer": {"answer": AgentAnswer(question="q", text="t", tool_calls=calls)}}
+                yield "updates", {"answer": {"answer": Answer(question="q", text="t", tool_calls=calls)}}
 
-        st.session_state["answer"] = run_agent(Graph(), "q", [])
+        st.session_state["answer"] = run_agent(Graph(), "q", ["ACGT"])
 
     at = AppTest.from_function(script, default_timeout=30).run()
     assert not at.exception, [e.value for e in at.exception]
     lines = [m.value for m in at.status[0].markdown]
-    assert lines[1:] == [
-        ":material/check_circle: 1. `sequence_stats` done in 0.25 s",
+    lines[1] = plain(lines[1])  # the note is shown as text: its brackets and dots escaped
+    assert lines == [
+        "**Plan:** `sequence_stats`, `predict`",
+        ":material/check_circle: 1. `sequence_stats` done in 0.25 s "
+        "(the central 20,000 bp (1..20000) of 30,000 bp)",
         ":material/error: 2. `predict` failed: boom",
         ":material/pending: 3. `scan_motifs` running ...",
     ]
     assert at.status[0].label.startswith("2 tool step(s), answered in")
+    assert at.session_state["answer"].text == "t"
+
+
+def test_a_citation_expands_to_the_tool_call_it_came_from():
+    """Two calls of the same tool: each citation shows its own call (no counting of earlier citations)."""
+
+    def script():
+        from dnahlm.agents.graph import ToolCall
+        from dnahlm.types import Answer, Evidence
+        from dnahlm.ui.page_ask import render_answer
+
+        stats = [
+            ToolCall(tool="sequence_stats", args={"sequence": "<300 bp>"}, seconds=0.5),
+            ToolCall(tool="sequence_stats", args={"sequence": "<40 bp>"}, seconds=0.25),
+        ]
+        render_answer(
+            Answer(
+                question="q",
+                text="The second is 40 bp [1]. The first is 300 bp [2].",
+                citations=[
+                    Evidence(id="tool:sequence_stats#1", kind="tool", source="sequence_stats", snippet="40"),
+                    Evidence(id="tool:sequence_stats#2", kind="tool", source="sequence_stats", snippet="300"),
+                ],
+                citation_calls=[1, 0],
+                tool_calls=stats,
+            )
+        )
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    first, second = at.expander
+    assert plain(first.caption[0].value) == "arguments {'sequence': '<40 bp>'}; 0.25 s"
+    assert plain(second.caption[0].value) == "arguments {'sequence': '<300 bp>'}; 0.50 s"
 
 
 def test_citations_expand_to_paper_sequence_and_example_sources():
     """Rendering of every kind of source, from a hand-built answer (no index or model needed)."""
 
     def script():
-        from dnahlm.agents.graph import AgentAnswer, ToolCall
-        from dnahlm.agents.knowledge_tools import PaperPassage, PaperResult, PredictionResult
-        from dnahlm.types import Evidence
+        from dnahlm.agents.graph import ToolCall
+        from dnahlm.agents.knowledge_tools import PaperPassage, PaperResult
+        from dnahlm.types import Answer, Evidence, Prediction
         from dnahlm.ui.page_ask import render_answer
 
         ev = Evidence(id="tf_0:train:7", kind="example", score=0.91, source="tf_0", label="binding site")
-        pred = PredictionResult(
+        pred = Prediction(
             task="tf_0",
             kind="tf-binding",
             method="fused",
-            label="binding site",
+            label=1,
+            label_name="binding site",
             probs={"background sequence": 0.2, "binding site": 0.8},
             pool_size=600,
             evidence=[ev],
@@ -267,7 +309,7 @@ def test_citations_expand_to_paper_sequence_and_example_sources():
             ],
         )
         render_answer(
-            AgentAnswer(
+            Answer(
                 question="q",
                 text="It binds [1]. Papers [2]. Like [3].",
                 citations=[
@@ -277,6 +319,7 @@ def test_citations_expand_to_paper_sequence_and_example_sources():
                     Evidence(id="PMID:123", kind="passage", label="TBP binds TATA", snippet="The TATA"),
                     Evidence(id="NC_000913.3 CDS thrL b0001 190..255(+)", kind="sequence", label="thrL"),
                 ],
+                citation_calls=[0, 1, None],
                 tool_calls=[
                     ToolCall(tool="predict", result=pred),
                     ToolCall(tool="search_papers", result=papers),
@@ -288,6 +331,10 @@ def test_citations_expand_to_paper_sequence_and_example_sources():
     assert not at.exception, [e.value for e in at.exception]
     tool, paper, seq = at.expander
     assert plain(tool.label) == "[1] Tool `predict`: tf_0: binding site"
+    assert (
+        plain(tool.markdown[0].value)
+        == "**tf_0** (tf-binding, fused): **binding site**; pool of 600 examples"
+    )
     examples = tool.dataframe[-1].value
     assert list(examples["example id"]) == ["tf_0:train:7"] and list(examples["label"]) == ["binding site"]
     assert plain(paper.label) == "[2] Paper: TBP binds TATA (PMID:123)"
@@ -336,7 +383,7 @@ def test_predict_page_uploaded_pool_knn_shows_evidence(app):
     row = at.dataframe[0].value.iloc[0]
     assert row["label"] == "gc-rich" and row["method"] == "knn" and row["p(gc-rich)"] > 0.5
     evidence = at.dataframe[1].value
-    assert len(evidence) == 5 and (evidence["label"] == "gc-rich").sum() >= 4
+    assert len(evidence) == 3 and (evidence["label"] == "gc-rich").sum() >= 2  # settings.prediction.evidence
     assert evidence["example"].str.startswith("gc:").all()
 
 

@@ -1,12 +1,13 @@
-"""Ask: a chat with the agent (:func:`dnahlm.agents.graph.build_agent`) about an optional sequence.
+"""Ask: a chat with the agent (:func:`dnahlm.agents.ask`) about an optional sequence.
 
-The graph is streamed (``stream_mode=["updates", "custom"]``): the planned tool steps appear as soon as
-the plan is made, then one line per tool step, live: running when it starts, done in X s (or failed, with
-its error) when it ends; then the answer. Every ``[n]`` of the answer has an expander with its source:
-the tool's result, a paper's title and id with the passage, an indexed sequence's accession and feature,
-a prediction's nearest labelled examples with their labels. Text that came from files or tools (passages,
-titles, ids, labels, the answer that quotes them, error messages) is shown as text, never as Markdown
-(:func:`dnahlm.ui.text.md_escape`).
+The question goes to :func:`dnahlm.agents.ask`, the one entry point the CLI uses too; its steps are shown
+live: the planned tool steps as soon as the plan is made, then one line per tool step, running when it
+starts, done in X s (or failed, with its error) when it ends; then the answer. Every ``[n]`` of the answer
+has an expander with its source, found through the tool call the citation records
+(:meth:`dnahlm.types.Answer.call_for`): the tool's result, a paper's title and id with the passage, an
+indexed sequence's accession and feature, a prediction's nearest labelled examples with their labels.
+Text that came from files or tools (passages, titles, ids, labels, the answer that quotes them, error
+messages) is shown as text, never as Markdown (:func:`dnahlm.ui.text.md_escape`).
 """
 
 from __future__ import annotations
@@ -59,41 +60,35 @@ def sequences_given(cfg: resources.UIConfig) -> list[str]:
 
 
 def run_agent(graph: Any, question: str, sequences: list[str]) -> Any:
-    """Stream the agent, showing each tool step live; returns its :class:`AgentAnswer`.
+    """Ask ``graph`` (through :func:`dnahlm.agents.ask`), showing each step live; returns the
+    :class:`~dnahlm.types.Answer`.
 
-    ``stream_mode=["updates", "custom"]``: the ``updates`` carry the plan and the answer; the ``custom``
-    events (``{"tool", "status": "start" | "done" | "failed", "step", "seconds", "error"}``) give one line
-    per tool step inside the status box, written when the step starts (running ...) and rewritten when it
-    ends (done in X s, or failed with its error).
+    Inside a status box: the plan as soon as it is made, then one line per tool step, written when the
+    step starts (running ...) and rewritten when it ends (done in X s, with its note, or failed with its
+    error).
     """
+    from dnahlm.agents import ask
+
     started = time.perf_counter()
     status = st.status("Planning ...", expanded=True)
     lines: dict[int, Any] = {}  # step number -> its placeholder in the status box
-    state: dict[str, Any] = {}
-    stream = graph.stream({"question": question, "sequences": sequences}, stream_mode=["updates", "custom"])
-    for mode, payload in stream:
-        if mode == "custom":
-            step = int(payload["step"])
-            if step not in lines:
-                with status:
-                    lines[step] = st.empty()
-            lines[step].markdown(step_text(step, payload["tool"], payload["status"],
-                                           payload.get("seconds"), payload.get("error")))  # fmt: skip
-            if payload["status"] == "start":
-                status.update(label=f"Running `{payload['tool']}` (step {step}) ...")
-            continue
-        for node, change in payload.items():
-            state.update(change or {})
-            if node == "plan" and change.get("plan"):
-                steps = change["plan"]
-                status.update(label=f"Running {len(steps)} tool step(s) ...")
-                with status:
-                    st.markdown("**Plan:** " + ", ".join(f"`{s['tool']}`" for s in steps))
-            elif node == "act":  # the same lines, now with each step's note (e.g. a trimmed sequence)
-                for step, call in enumerate(change.get("results", []), start=1):
-                    if call.note and step in lines:
-                        lines[step].markdown(_step_line(call, step))
-    answer = state["answer"]
+
+    def show(step: Any) -> None:
+        if step.status == "plan":
+            status.update(label=f"Running {len(step.tools)} tool step(s) ...")
+            with status:
+                st.markdown("**Plan:** " + ", ".join(f"`{t}`" for t in step.tools))
+            return
+        if step.step not in lines:
+            with status:
+                lines[step.step] = st.empty()
+        lines[step.step].markdown(
+            step_text(step.step, step.tool, step.status, step.seconds, step.error, step.note)
+        )
+        if step.status == "start":
+            status.update(label=f"Running `{step.tool}` (step {step.step}) ...")
+
+    answer = ask(question, sequences, on_step=show, agent=graph)
     status.update(
         label=f"{len(answer.tool_calls)} tool step(s), answered in {time.perf_counter() - started:.1f} s",
         state="complete",
@@ -123,24 +118,17 @@ def _step_line(call: Any, step: int) -> str:
     return step_text(step, call.tool, "done" if call.ok else "failed", call.seconds, call.error, call.note)
 
 
-def tool_call_for(answer: Any, position: int) -> Any:
-    """The tool call behind the tool citation at ``citations[position]`` (the k-th citation of a tool is
-    its k-th successful call that the answer cited as a tool)."""
+def _find(answer: Any, position: int, tool: str, attr: str) -> Any:
+    """The item of the tool result behind ``citations[position]`` (a passage, a similar sequence) whose
+    citation is that citation's id: in the call it came from, or in any ``tool`` call of a hand-made
+    answer that does not record where its citations came from."""
     cited = answer.citations[position]
-    k = sum(1 for c in answer.citations[:position] if c.kind == "tool" and c.source == cited.source)
-    calls = [
-        c
-        for c in answer.tool_calls
-        if c.ok and c.tool == cited.source and not (c.tool == "similar_sequences" and c.result.hits)
-    ]
-    return calls[k] if k < len(calls) else None
-
-
-def _find(answer: Any, tool: str, attr: str, citation: str) -> Any:
-    for call in answer.tool_calls:
-        if call.ok and call.tool == tool:
-            for item in getattr(call.result, attr):
-                if item.citation == citation:
+    origin = answer.call_for(position)
+    calls = [origin] if origin is not None else [c for c in answer.tool_calls if c.tool == tool]
+    for call in calls:
+        if call.ok and call.result is not None:
+            for item in getattr(call.result, attr, None) or []:
+                if item.citation == cited.id:
                     return item
     return None
 
@@ -152,7 +140,7 @@ def render_citation(answer: Any, position: int) -> None:
     n = position + 1
     if c.kind == "passage":
         with st.expander(f"[{n}] Paper: {md_line(c.label or 'untitled')} ({md_line(c.id)})"):
-            passage = _find(answer, "search_papers", "passages", c.id)
+            passage = _find(answer, position, "search_papers", "passages")
             st.markdown(
                 f"**Title:** {md_line(c.label or '(none)')}  \n**Id:** {md_line(c.id)}  \n"
                 f"**Score:** {c.score:.4f}"
@@ -163,7 +151,7 @@ def render_citation(answer: Any, position: int) -> None:
     elif c.kind == "sequence":
         accession, _, feature = c.id.partition(" ")
         with st.expander(f"[{n}] Sequence: {md_line(c.id)}"):
-            hit = _find(answer, "similar_sequences", "hits", c.id)
+            hit = _find(answer, position, "similar_sequences", "hits")
             st.markdown(
                 f"**GenBank accession:** {md_line(accession)}  \n"
                 f"**Feature:** {md_line(feature) if feature else '(whole record)'}"
@@ -171,7 +159,7 @@ def render_citation(answer: Any, position: int) -> None:
             if hit is not None:
                 st.dataframe(pd.DataFrame([hit.model_dump()]), hide_index=True)
     else:
-        call = tool_call_for(answer, position) if c.kind == "tool" else None
+        call = answer.call_for(position)
         with st.expander(f"[{n}] Tool `{c.source}`: {md_line(c.snippet or c.id)}"):
             if call is None:
                 st.json(c.model_dump())
@@ -187,7 +175,7 @@ def _tool_result(call: Any) -> None:
     r = call.result
     if call.tool == "predict":
         st.markdown(
-            f"**{md_line(r.task)}** ({r.kind}, {r.method}): **{md_line(r.label)}**; "
+            f"**{md_line(r.task)}** ({r.kind}, {r.method}): **{md_line(_label_name(r))}**; "
             f"pool of {r.pool_size:,} examples"
         )
         st.dataframe(pd.DataFrame([r.probs]), hide_index=True)
@@ -205,6 +193,11 @@ def _tool_result(call: Any) -> None:
         st.dataframe(pd.DataFrame([x.model_dump() for x in r]), hide_index=True)
     else:
         st.json(r.model_dump(mode="json") if hasattr(r, "model_dump") else str(r), expanded=False)
+
+
+def _label_name(r: Any) -> str:
+    """The predicted label's name (a :class:`dnahlm.types.Prediction` keeps it in ``label_name``)."""
+    return str(getattr(r, "label_name", None) or r.label)
 
 
 def gel_lanes(answer: Any) -> dict[str, list[int]]:

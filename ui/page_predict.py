@@ -30,7 +30,7 @@ from dnahlm.ui.predicting import (
 from dnahlm.ui.text import md_line
 from dnahlm.ui.uploads import SEQUENCE_SUFFIXES, check_upload, parse_pasted, read_sequences
 
-METHODS = ("fused", "knn", "few-shot", "instruct")
+METHODS = ("fused", "knn", "few-shot", "instruct", "classifier")
 MAX_RECORDS = 500
 SOURCE_LABELS = {
     "index": "Task in the index (labelled pool)",
@@ -86,9 +86,8 @@ def task_choice(cfg: resources.UIConfig, index: str | None, model: str) -> TaskC
     if source == "index":
         task = st.selectbox("Task in the index", in_index, key="pred_index_task")
         method = st.selectbox("Method", METHODS, key="pred_method_index")
-        return TaskChoice(
-            "index", task, method, tools=resources.knowledge_tools(index, model, resources.index_token(index))
-        )
+        service = resources.prediction_service(index, model, resources.index_token(index))
+        return TaskChoice("index", task, method, service=service)
     if source == "tuned":
         task = st.selectbox(
             "Tuned task",
@@ -102,7 +101,7 @@ def task_choice(cfg: resources.UIConfig, index: str | None, model: str) -> TaskC
             "No pool: the checkpoint's classification head for the task where it has one, else "
             "zero-shot label likelihood; no retrieved examples."
         )
-        return TaskChoice("tuned", task, "", tools=resources.knowledge_tools(None, model, ""))
+        return TaskChoice("tuned", task, "", service=resources.prediction_service(None, model, ""))
     upload = st.file_uploader("Labelled pool CSV (columns sequence,label)", type=["csv"], key="pred_pool")
     labels = st.text_input("Label names", key="pred_labels", placeholder="0=background,1=bound")
     kind = st.selectbox("Task kind", KINDS, index=KINDS.index("generic"), key="pred_kind")
@@ -113,10 +112,11 @@ def task_choice(cfg: resources.UIConfig, index: str | None, model: str) -> TaskC
         return None
     check_upload(upload.name, upload.size, (".csv",), cfg.max_upload_mb, upload.getvalue())
     data = upload.getvalue()
-    predictor = resources.pool_predictor(
-        hashlib.sha256(data).hexdigest(), labels.strip(), kind, instruction.strip(), model, data, upload.name
+    task, pool = resources.uploaded_pool(
+        hashlib.sha256(data).hexdigest(), labels.strip(), kind, instruction.strip(), data, upload.name
     )
-    return TaskChoice("pool", predictor.task.name, method, predictor=predictor)
+    service = resources.prediction_service(None, model, "")
+    return TaskChoice("pool", task, method, service=service, pool=pool)
 
 
 def run_prediction(choice: TaskChoice, records: list[tuple[str, str]]) -> None:
@@ -139,15 +139,17 @@ def show_record(record: tuple[str, str], result: Any) -> None:
     rid, seq = record
     left, right = st.columns(2)
     with left:
-        st.altair_chart(charts.probability_chart(result.probs, result.label), width="stretch")
+        st.altair_chart(charts.probability_chart(result.probs, result.label_name), width="stretch")
         where = (
             f"; best of {result.windows} windows: {result.window[0] + 1}..{result.window[1]}"
             if result.window
             else ""
         )
         st.caption(
-            f"{md_line(rid)}: **{md_line(result.label)}** ({md_line(result.task)}, {result.method}{where})"
+            f"{md_line(rid)}: **{md_line(result.label_name)}** ({md_line(result.task)}, {result.method}{where})"
         )
+        if result.note:  # e.g. an index pool not fitted yet, answered with knn
+            st.caption(md_line(result.note))
     with right:
         st.markdown("**Retrieved examples**")
         if result.evidence:

@@ -1,14 +1,15 @@
 """Prediction for the Predict page: one call per record, whatever the pool, and the tables shown and
 downloaded.
 
-Three sources of a task, the same ones as ``dnahlm predict`` and the agent:
+Every prediction goes through the prediction service (:mod:`dnahlm.retrieval.service`), the same road as
+``dnahlm predict`` and the agent, from one of three sources of a task:
 
-- a task whose labelled pool is in the index (:meth:`KnowledgeTools.predict`: long sequences in windows);
-- a task the checkpoint was instruction-tuned on, zero-shot (``instruct``; what the agent does without an
-  index);
-- an uploaded pool CSV (:class:`~dnahlm.retrieval.predictor.FewShotPredictor`, like ``--pool``).
+- a task whose labelled pool is in the index (long sequences in windows; an unfitted pool answered with
+  ``knn``, with a note);
+- a task the checkpoint was instruction-tuned on (its head, else zero-shot ``instruct``);
+- an uploaded pool CSV (like ``--pool``).
 
-Each gives a :class:`~dnahlm.agents.knowledge_tools.PredictionResult`.
+Each gives a :class:`~dnahlm.types.Prediction`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dnahlm.agents.knowledge_tools import PredictionResult
 from dnahlm.sequences import gc_content
+from dnahlm.types import Prediction
 
 SOURCES = ("index", "tuned", "pool")
 
@@ -32,41 +33,29 @@ class TaskChoice:
 
     Attributes:
         source: ``index``, ``tuned`` or ``pool``.
-        task: the task name (index or tuned task; the pool's name for ``pool``).
-        method: ``instruct``, ``knn``, ``few-shot`` or ``fused`` (unused for ``tuned``).
-        tools: the :class:`KnowledgeTools` for ``index``/``tuned``.
-        predictor: the :class:`FewShotPredictor` for ``pool``.
+        task: the task name (index or tuned task), or the uploaded pool's :class:`~dnahlm.tasks.Task`.
+        method: one of :data:`dnahlm.types.METHODS` (empty: the service's default).
+        service: the :class:`~dnahlm.retrieval.service.PredictionService` to ask.
+        pool: the uploaded pool's examples (``pool`` only).
     """
 
     source: str
-    task: str
+    task: Any
     method: str
-    tools: Any = None
-    predictor: Any = None
+    service: Any = None
+    pool: Any = None
 
 
-def predict_one(choice: TaskChoice, sequence: str) -> PredictionResult:
+def predict_one(choice: TaskChoice, sequence: str) -> Prediction:
     """The prediction for one sequence (raises :class:`~dnahlm.errors.UserInputError` on bad input)."""
-    if choice.source in ("index", "tuned"):  # a tuned task without a pool: the library picks the method
-        return choice.tools.predict(sequence, choice.task, choice.method or "fused")
-    p = choice.predictor
-    pred = p.predict([sequence], method=choice.method)[0]
-    return PredictionResult(
-        task=p.task.name,
-        kind=p.task.kind,
-        method=choice.method,
-        label=pred.label_name,
-        probs=pred.probs,
-        pool_size=len(p.pool),
-        evidence=pred.evidence,
-    )
+    return choice.service.predict(choice.task, [sequence], pool=choice.pool, method=choice.method or None)[0]
 
 
 def predict_records(
     choice: TaskChoice,
     records: Sequence[tuple[str, str]],
     progress: Callable[[int, int, str], None] | None = None,
-) -> list[PredictionResult]:
+) -> list[Prediction]:
     """Predict every ``(id, sequence)`` record in order, calling ``progress(done, total, id)`` after each."""
     out = []
     for i, (rid, seq) in enumerate(records):
@@ -76,7 +65,7 @@ def predict_records(
     return out
 
 
-def results_frame(records: Sequence[tuple[str, str]], results: Sequence[PredictionResult]) -> pd.DataFrame:
+def results_frame(records: Sequence[tuple[str, str]], results: Sequence[Prediction]) -> pd.DataFrame:
     """One row per record: id, length, GC, task, method, label, a ``p(<label>)`` column per class, the
     scored window and the nearest pool examples (the table shown and the CSV downloaded)."""
     rows = []
@@ -87,7 +76,7 @@ def results_frame(records: Sequence[tuple[str, str]], results: Sequence[Predicti
             "gc": round(gc_content(seq), 4),
             "task": r.task,
             "method": r.method,
-            "label": r.label,
+            "label": r.label_name,
         }
         row.update({f"p({name})": round(prob, 4) for name, prob in r.probs.items()})
         row["window"] = f"{r.window[0] + 1}..{r.window[1]}" if r.window else ""
@@ -96,7 +85,7 @@ def results_frame(records: Sequence[tuple[str, str]], results: Sequence[Predicti
     return pd.DataFrame(rows)
 
 
-def evidence_frame(result: PredictionResult) -> pd.DataFrame:
+def evidence_frame(result: Prediction) -> pd.DataFrame:
     """The retrieved pool examples of a prediction: id, label, similarity, and the start of the sequence."""
     return pd.DataFrame(
         [

@@ -115,12 +115,13 @@ def agent(index: str | None, model: str, token: str, llm: str = "") -> Any:
     return build_agent(index, model=model)
 
 
-@st.cache_resource(show_spinner="Loading the prediction tools ...", max_entries=4)
-def knowledge_tools(index: str | None, model: str, token: str) -> Any:
-    """:class:`~dnahlm.agents.knowledge_tools.KnowledgeTools` (index pools, or zero-shot tuned tasks)."""
-    from dnahlm.agents.knowledge_tools import KnowledgeTools
+@st.cache_resource(show_spinner="Loading the prediction service ...", max_entries=4)
+def prediction_service(index: str | None, model: str, token: str) -> Any:
+    """The :class:`~dnahlm.retrieval.service.PredictionService` over ``index`` (may be None: tuned tasks
+    and uploaded pools only) and ``model``, the same road as ``dnahlm predict`` and the agent."""
+    from dnahlm.retrieval.service import PredictionService
 
-    return KnowledgeTools(index, model=model)
+    return PredictionService(index, model=model, loaded=loaded_model(model))
 
 
 @st.cache_resource(show_spinner="Loading the model ...")
@@ -154,15 +155,12 @@ def search_embedders(index: str, token: str) -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner="Reading the labelled pool ...", max_entries=4)
-def pool_predictor(
-    digest: str, labels: str, kind: str, instruction: str, model: str, _data: bytes, name: str
-) -> Any:
-    """A :class:`~dnahlm.retrieval.predictor.FewShotPredictor` on an uploaded pool CSV (``digest`` keys
-    the bytes in ``_data``); the CSV is read from a temporary file that is deleted right after."""
+def uploaded_pool(digest: str, labels: str, kind: str, instruction: str, _data: bytes, name: str) -> Any:
+    """``(task, examples)`` of an uploaded pool CSV (``digest`` keys the bytes in ``_data``); the CSV is
+    read from a temporary file that is deleted right after."""
     import tempfile
 
     from dnahlm.errors import UserInputError
-    from dnahlm.retrieval.predictor import FewShotPredictor, PredictorConfig
     from dnahlm.tasks import Task, parse_labels, read_pool
 
     task = Task(Path(name).stem or "pool", kind, parse_labels(labels), instruction=instruction or None)
@@ -173,8 +171,7 @@ def pool_predictor(
             pool = read_pool(path, task)
         except UserInputError as exc:  # name the upload, not the temporary file
             raise UserInputError(str(exc).replace(str(path), path.name)) from None
-    config = PredictorConfig(evidence=5, cache_dir=str(get_settings().home / "fits"))
-    return FewShotPredictor(task, pool, model=loaded_model(model), config=config)
+    return task, pool
 
 
 def error_box(exc: Exception) -> None:

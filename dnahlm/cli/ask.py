@@ -11,10 +11,15 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dnahlm.cli.output import say
 from dnahlm.errors import ConfigError
 from dnahlm.settings import get_settings
+
+if TYPE_CHECKING:
+    from dnahlm.agents import Step
+    from dnahlm.types import Answer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,8 +73,26 @@ def _sequences(args: argparse.Namespace) -> list[str]:
     return out
 
 
+def source_lines(answer: Answer) -> list[str]:
+    """One line per citation: ``  [n] tool NAME`` for a tool result, ``  [n] ID  LABEL`` for a source."""
+    lines = []
+    for n, c in enumerate(answer.citations, 1):
+        if c.kind == "tool":
+            lines.append(f"  [{n}] tool {c.source}  ")
+        else:
+            lines.append(f"  [{n}] {c.id}  {c.label or c.kind}")
+    return lines
+
+
+def print_step(step: Step) -> None:
+    """``--steps``: one line on stderr as each tool step ends."""
+    if step.status in ("done", "failed"):
+        status = "ok" if step.status == "done" else f"failed: {step.error}"
+        say(f"  step {step.tool} ({step.seconds or 0.0:.2f} s) {status}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
-    from dnahlm.agents.graph import build_agent
+    from dnahlm.agents import ask
 
     started = time.perf_counter()
     sequences = _sequences(args)
@@ -87,33 +110,23 @@ def run(args: argparse.Namespace) -> int:
         from dnahlm.checkfiles import check_checkpoint
 
         check_checkpoint(args.model, heads=True)
-    spec = args.llm or get_settings().llm
-    llm = None
-    if spec:
-        from dnahlm.agents.chat import chat_model
-
-        llm = chat_model(spec)
-    agent = build_agent(index, model=args.model, store=store, llm=llm)
-    state: dict = {}
-    for update in agent.stream({"question": args.question, "sequences": sequences}, stream_mode="updates"):
-        for node, change in update.items():
-            state.update(change or {})
-            if args.steps and node == "act":
-                for call in change.get("results", []):
-                    status = "ok" if call.ok else f"failed: {call.error}"
-                    say(f"  step {call.tool} ({call.seconds:.2f} s) {status}", file=sys.stderr)
-    answer = state["answer"]
+    answer = ask(
+        args.question,
+        sequences,
+        on_step=print_step if args.steps else None,
+        index=index,
+        model=args.model,
+        store=store,
+        llm=args.llm or get_settings().llm or None,  # PROVIDER:MODEL, made by dnahlm.agents.chat
+    )
     if args.json:
         print(json.dumps(answer.model_dump(mode="json"), indent=2, default=str))
         return 0
     say(answer.text)
     if answer.citations:
         say("\nSources:")
-        for n, c in enumerate(answer.citations, 1):
-            what = c.source if c.kind == "tool" else (c.label or c.kind)
-            say(
-                f"  [{n}] {c.id if c.kind != 'tool' else 'tool ' + c.source}  {'' if c.kind == 'tool' else what}"
-            )
+        for line in source_lines(answer):
+            say(line)
     if answer.note:
         say(f"\n({answer.note})", file=sys.stderr)
     say(f"\n({time.perf_counter() - started:.1f} s)", file=sys.stderr)

@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dnahlm.agents.graph import build_agent
+    from dnahlm.agents import ask
+    from dnahlm.cli.ask import source_lines
     from dnahlm.examples import GLUT5_PROMOTER_300, GLUT5_SOURCE
     from dnahlm.index.starter import has_starter_pack, starter_index
 
@@ -37,13 +38,10 @@ def run(args: argparse.Namespace) -> int:
               "pass --index DIR)")  # fmt: skip
     print(f"Question: {DEMO_QUESTION}")
     print(f"Sequence: human GLUT5 promoter, 300 bp ({GLUT5_SOURCE}): {GLUT5_PROMOTER_300[:50]}...")
-    agent = build_agent(index, model=args.model)
-    answer = agent.invoke({"question": DEMO_QUESTION, "sequences": [GLUT5_PROMOTER_300]})["answer"]
+    answer = ask(DEMO_QUESTION, [GLUT5_PROMOTER_300], index=index, model=args.model)
     print(f"\n{answer.text}\n\nSources:")
-    for n, c in enumerate(answer.citations, 1):
-        print(
-            f"  [{n}] {'tool ' + c.source if c.kind == 'tool' else c.id}  {'' if c.kind == 'tool' else c.label or ''}"
-        )
+    for line in source_lines(answer):
+        print(line)
     print(
         f"\nanswered in {time.perf_counter() - ready:.1f} s (index ready after {ready - t0:.1f} s; index {index})"
     )

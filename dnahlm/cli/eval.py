@@ -9,14 +9,13 @@ import sys
 from pathlib import Path
 
 from dnahlm.cli.options import whole
-from dnahlm.errors import ConfigError
 from dnahlm.settings import get_settings
-from dnahlm.tasks import Task, get_task, infer_kind, parse_labels, read_pool
+from dnahlm.tasks import Task, define_task, read_pool
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from dnahlm.evaluate import METHOD_NAMES
     from dnahlm.tasks import KINDS
+    from dnahlm.types import METHODS
 
     p = sub.add_parser(
         "eval",
@@ -31,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", choices=KINDS, help="task kind (default: from tasks.json, else generic)")
     p.add_argument("--instruction", help="free instruction for a generic task")
     p.add_argument("--model", type=Path, help="checkpoint folder (default: the embedded dnahlm-tiny)")
-    p.add_argument("--method", default="instruct", choices=METHOD_NAMES)
+    p.add_argument("--method", default="instruct", choices=METHODS)
     p.add_argument("--k", type=whole(1, 100_000), help="neighbours in the kNN vote (knn, fused; default 16)")
     p.add_argument(
         "--shots", type=whole(0, 64), help="examples in a few-shot prompt (few-shot, fused; default 4)"
@@ -53,57 +52,54 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def with_overrides(task: Task, args: argparse.Namespace) -> Task:
-    """``task`` with ``--kind`` / ``--instruction`` applied when given."""
-    if args.kind or args.instruction:
-        return Task(task.name, args.kind or task.kind, task.labels, args.instruction or task.instruction)
-    return task
-
-
 def resolve_task(args: argparse.Namespace, default_name: str | None = None) -> Task:
     """The task named by ``--tasks-json FILE --task NAME``, or built from ``--labels`` (and ``--kind``,
     ``--instruction``); ``default_name`` names a ``--labels`` task given no ``--task`` (default: the test
     file's folder)."""
-    if args.tasks_json is not None:
-        if not args.task:
-            raise ConfigError("--tasks-json needs --task NAME")
-        return with_overrides(get_task(args.tasks_json, args.task), args)
-    if not args.labels:
-        raise ConfigError('give the label names with --labels "0=...,1=..." or --tasks-json FILE --task NAME')
-    name = args.task or default_name or args.test.resolve().parent.name
-    return Task(name, args.kind or infer_kind(name), parse_labels(args.labels), args.instruction)
+    name = args.task or (None if args.tasks_json else default_name or args.test.resolve().parent.name)
+    return define_task(
+        name, labels=args.labels, tasks_json=args.tasks_json, kind=args.kind, instruction=args.instruction
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    import dnahlm.retrieval.predictor  # noqa: F401 - registers the knn, few-shot and fused methods
-    from dnahlm.evaluate import EvalContext, evaluate
+    import time
+
+    from tqdm import tqdm
+
+    from dnahlm.evaluate import generated_answers, report
     from dnahlm.files import write_json_atomic
+    from dnahlm.retrieval.service import PredictionService
 
     task = resolve_task(args)
     test = read_pool(args.test, task)
     if args.limit is not None and args.limit < len(test):
         keep = set(random.Random(args.seed).sample(range(len(test)), args.limit))
         test = [e for i, e in enumerate(test) if i in keep]
-    pool = read_pool(args.train, task) if args.train is not None else []
-    overlap = len({e.sequence for e in pool} & {e.sequence for e in test})
+    pool = read_pool(args.train, task) if args.train is not None else None
+    overlap = len({e.sequence for e in pool or ()} & {e.sequence for e in test})
     if overlap:
         print(
             f"dnahlm eval: warning: {overlap} test sequence(s) also occur in the pool {args.train}",
             file=sys.stderr,
         )
-    batch_size = args.batch_size or get_settings().batch_size
-    ctx = EvalContext(
-        task=task,
-        pool=pool,
-        test=test,
-        model_path=args.model,
-        batch_size=batch_size,
-        seed=args.seed,
-        progress=not args.quiet,
-        device=args.device,
-        options={k: v for k in ("k", "shots", "motif_cnn") if (v := getattr(args, k)) is not None},
-    )
-    result = evaluate(ctx, args.method)
+    settings = get_settings().with_prediction(k=args.k, shots=args.shots, motif_cnn=args.motif_cnn)
+    if args.batch_size:
+        settings = settings.model_copy(update={"batch_size": args.batch_size})
+    service = PredictionService(model=args.model, settings=settings, device=args.device)
+    seqs = [e.sequence for e in test]
+    service.loaded  # noqa: B018 - a missing or damaged checkpoint is one line, before any progress bar
+    t0 = time.perf_counter()
+    with tqdm(total=len(test), desc=args.method, unit="seq", disable=args.quiet, leave=False) as bar:
+        preds = service.predict(
+            task, seqs, pool=pool, method=args.method, window=False,
+            progress=lambda done, _: bar.update(done - bar.n),
+        )  # fmt: skip
+    if args.method == "instruct":  # free text too, for the original work's lenient substring score
+        texts = generated_answers(service.loaded, task, seqs)
+        preds = [p.model_copy(update={"text": t}) for p, t in zip(preds, texts, strict=True)]
+    seconds = time.perf_counter() - t0
+    result = report(task, test, preds, method=args.method, model=args.model, seconds=seconds)
     print(
         f"{result['task']} {result['method']}: n={result['n']} accuracy={result['accuracy']:.3f} "
         f"macro_f1={result['macro_f1']:.3f} mcc={result['mcc']:.3f} lenient={result['lenient_accuracy']:.3f} "

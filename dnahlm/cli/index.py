@@ -1,4 +1,4 @@
-"""``dnahlm index add|stats|search|remove|repair``: build and query a knowledge index folder."""
+"""``dnahlm index add|fit|stats|search|remove|repair``: build and query a knowledge index folder."""
 
 from __future__ import annotations
 
@@ -43,6 +43,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--skip-bad-lines", action="store_true", help="papers JSONL: skip and report bad lines")
     add.add_argument("--json", action="store_true", help="print the reports as JSON")
     add.add_argument("--quiet", action="store_true", help="no progress bar")
+    add.add_argument(
+        "--no-fit", action="store_true",
+        help="do not fit 'fused' for a labelled CSV's task now (questions then answer with knn until "
+        "`dnahlm index fit`)",
+    )  # fmt: skip
+    add.add_argument(
+        "--fit-model",
+        type=Path,
+        help="checkpoint the 'fused' fit is for (default: DNAHLM_MODEL or the embedded one)",
+    )
     scale = add.add_argument_group(
         "scale-out (Ray)",
         "parse, window and embed as a Ray Data pipeline (pip install 'dnahlm[scale]'); same result as without",
@@ -63,6 +73,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-shards", action="store_true", help="with --ray: do not keep the per-block FAISS shards"
     )
     add.set_defaults(handler=run_add)
+
+    fit = isub.add_parser(
+        "fit",
+        help="fit 'fused' for the labelled pools in an index (once; questions then never wait for a fit)",
+        description="Fit (or refit) the 'fused' combination of each task's labelled pool in INDEX_DIR, for "
+        "one checkpoint; the fit is kept under DNAHLM_HOME/fits, keyed by the pool, the model and the settings.",
+    )
+    fit.add_argument("index_dir", type=Path)
+    fit.add_argument("--task", action="append", help="only this task (repeatable; default: every task)")
+    fit.add_argument("--model", type=Path, help="checkpoint (default: DNAHLM_MODEL or the embedded one)")
+    fit.add_argument("--refit", action="store_true", help="fit again even when a fit is kept")
+    fit.add_argument("--quiet", action="store_true", help="no progress bar")
+    fit.set_defaults(handler=run_fit)
 
     stats = isub.add_parser("stats", help="collections, counts and embedders of an index")
     stats.add_argument("index_dir", type=Path)
@@ -171,8 +194,16 @@ def run_add(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         **ray_kwargs,
     )
+    tasks = sorted({r.task for r in reports if r.task and r.collection == "examples"})
+    fits = (
+        {} if args.no_fit or not tasks else fit_tasks(args.index_dir, tasks, args.fit_model, quiet=args.quiet)
+    )
     if args.json:
-        print(json.dumps([r.__dict__ for r in reports], indent=2))
+        print(
+            json.dumps(
+                [r.__dict__ | ({"fit": fits[r.task]} if r.task in fits else {}) for r in reports], indent=2
+            )
+        )
         return 0
     for r in reports:
         if r.skipped:
@@ -182,6 +213,48 @@ def run_add(args: argparse.Namespace) -> int:
             say(f"{r.path}: {r.added} records added to {r.collection}{dup} ({r.seconds:.1f} s)")
         for note in r.notes:
             say(f"  {note}")
+    for task, fit in fits.items():
+        say(_fit_line(task, fit))
+    return 0
+
+
+def _fit_line(task: str, fit: dict) -> str:
+    return (
+        f"task {task}: 'fused' fitted for its pool of {fit['rows']:,} rows "
+        f"(combines {', '.join(fit['inputs'])}; {fit['seconds']:.1f} s)"
+    )
+
+
+def fit_tasks(
+    index_dir: Path, tasks: list[str] | None, model: Path | None, *, refit: bool = False, quiet: bool = False
+) -> dict:
+    """Fit 'fused' for each task's pool in the index (all tasks when None); what each fit combines."""
+    import time
+
+    from tqdm import tqdm
+
+    from dnahlm.retrieval.service import PredictionService
+
+    service = PredictionService(index_dir, model=model)
+    names = tasks or service.index_tasks()
+    if not names:
+        raise ConfigError(f"{index_dir}: no labelled pools to fit (add a labelled CSV first)")
+    out = {}
+    for name in tqdm(names, desc="fitting fused", unit="task", disable=quiet or len(names) < 2, leave=False):
+        t0 = time.perf_counter()
+        p = service.fit(name, refit=refit)
+        out[name] = {
+            "rows": len(p.pool),
+            "inputs": p.fused_inputs,
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
+    return out
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    fits = fit_tasks(args.index_dir, args.task, args.model, refit=args.refit, quiet=args.quiet)
+    for task, fit in fits.items():
+        say(_fit_line(task, fit))
     return 0
 
 
