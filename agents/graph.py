@@ -187,10 +187,9 @@ def build_agent(
     store: Any = None,
     llm: Any = None,
     planner: str | Any = None,
-    tool_timeout: float = 60.0,
-    fit_timeout: float = 600.0,
-    max_steps: int = 8,
-    max_rounds: int = 2,
+    tool_timeout: float | None = None,
+    max_steps: int | None = None,
+    max_rounds: int | None = None,
 ) -> Any:
     """A compiled LangGraph agent over an index and a checkpoint.
 
@@ -202,14 +201,21 @@ def build_agent(
         planner: the offline planner: ``"retrieval"`` (:class:`.planner.IntentPlanner`), ``"regex"``
             (:func:`.router.route`), or any object with ``plan(question, has_sequence, n_sequences)``;
             None uses the ``DNAHLM_PLANNER`` setting.
-        tool_timeout: seconds a tool may run before its call is reported as timed out.
-        fit_timeout: seconds the one-time preparation before a tool's call may take: the first prediction
-            for a task fits ``fused`` (about a minute on two CPU cores for a 1,400-row pool, cached after).
+        tool_timeout: seconds a tool may run before its call is reported as timed out (no tool fits a
+            model inside a question: ``fused`` is fitted when a pool is indexed).
         max_steps: most tool calls in one answer.
         max_rounds: most planning rounds with an ``llm`` planner.
+
+    ``None`` takes the value from the settings' ``agent`` section (``DNAHLM_AGENT__*``).
     """
     from langgraph.graph import END, START, StateGraph
 
+    from dnahlm.settings import get_settings
+
+    knobs = get_settings().agent
+    tool_timeout = knobs.tool_timeout if tool_timeout is None else tool_timeout
+    max_steps = knobs.max_steps if max_steps is None else max_steps
+    max_rounds = knobs.max_rounds if max_rounds is None else max_rounds
     toolbox = Toolbox(index, model=model, store=store)
     offline = offline_planner(planner)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dnahlm-tool")
@@ -257,7 +263,7 @@ def build_agent(
                 if tool == "search_papers":
                     call_args["query"] = with_found_factors(str(call_args.get("query", "")), results)
                 write({"tool": tool, "status": "start", "step": len(results) + 1})
-                results.append(_run(pool, toolbox, tool, call_args, tool_timeout, note, fit_timeout))
+                results.append(_run(pool, toolbox, tool, call_args, tool_timeout, note))
                 call = results[-1]
                 write({"tool": tool, "status": "done" if call.ok else "failed", "step": len(results),
                        "seconds": call.seconds, "error": call.error, "note": call.note})  # fmt: skip
@@ -299,26 +305,20 @@ def build_agent(
     return graph.compile()
 
 
-def _run(pool: ThreadPoolExecutor, toolbox: Toolbox, tool: str, args: dict[str, Any], timeout: float,
-         note: str | None, fit_timeout: float | None = None) -> ToolCall:  # fmt: skip
-    """Call ``tool``; its one-time preparation (``toolbox.prepare``) first, with ``fit_timeout``."""
+def _run(
+    pool: ThreadPoolExecutor,
+    toolbox: Toolbox,
+    tool: str,
+    args: dict[str, Any],
+    timeout: float,
+    note: str | None,
+) -> ToolCall:
+    """Call ``tool`` with ``args`` in the pool, within ``timeout`` seconds."""
     shown = {k: (v if k != "sequence" else f"<{len(v)} bp>") for k, v in args.items()}
     spec = toolbox.specs.get(tool)
     if spec is None:
         return ToolCall(tool=tool, args=shown, ok=False, error=f"unknown tool {tool!r}")
     t0 = time.perf_counter()
-    prepare = toolbox.prepare.get(tool)
-    if prepare is not None:
-        limit = timeout if fit_timeout is None else fit_timeout
-        try:
-            pool.submit(prepare, **args).result(timeout=limit)
-        except FutureTimeout:
-            return ToolCall(tool=tool, args=shown, ok=False, seconds=round(time.perf_counter() - t0, 3),
-                            error=f"timed out after {limit:g} s preparing (fitting on first use)")  # fmt: skip
-        except ModelNotFoundError:
-            raise  # a missing or damaged checkpoint is the user's to fix, not one tool's answer
-        except (UserInputError, ValueError):
-            pass  # the call itself reports it
     future = pool.submit(spec.call, args)
     try:
         result = future.result(timeout=timeout)

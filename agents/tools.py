@@ -111,7 +111,6 @@ class Toolbox:
             ToolSpec("search_papers", self.knowledge.papers, PaperArgs),
         ]
         self.specs: dict[str, ToolSpec] = {s.name: s for s in specs}
-        self.prepare: dict[str, Any] = {}  # no tool needs one-time work: fits are made at index time
 
     def scanner(self) -> Any:
         """The JASPAR CORE vertebrate profiles, loaded on first use."""
@@ -136,7 +135,6 @@ class Toolbox:
         binding) before and after, and the JASPAR motif sites it creates or destroys."""
         from dnahlm.bio.variants import VariantEffect, motif_site_changes
         from dnahlm.errors import UserInputError
-
         from dnahlm.retrieval.service import positive_label
 
         mutated, gained, lost = motif_site_changes(self.scanner(), sequence, change, p_value=p_value)

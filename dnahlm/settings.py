@@ -47,6 +47,30 @@ class PredictionSettings(BaseModel):
     )
 
 
+class AgentSettings(BaseModel):
+    """How ``dnahlm ask`` (and the Ask page) runs its tools: ``DNAHLM_AGENT__<NAME>``."""
+
+    tool_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds a tool may run before its call is reported as timed out."
+    )
+    max_steps: int = Field(default=8, ge=1, le=64, description="Most tool calls in one answer.")
+    max_rounds: int = Field(default=2, ge=1, le=8, description="Most planning rounds with a chat model.")
+
+
+class UISettings(BaseModel):
+    """The Streamlit app (``dnahlm ui`` sets these for its server): ``DNAHLM_UI__<NAME>``."""
+
+    index: str | None = Field(
+        default=None,
+        description="Knowledge index folder, or 'none' for no index. Unset: DNAHLM_INDEX, else the starter "
+        "index when its pack was built, else no index.",
+    )
+    model: Path | None = Field(
+        default=None, description="Checkpoint folder. Unset: DNAHLM_MODEL, else the embedded one."
+    )
+    max_upload_mb: int = Field(default=50, ge=1, le=10_000, description="Largest upload accepted, in MB.")
+
+
 class Settings(BaseSettings):
     """Runtime settings; each field can be set with an environment variable ``DNAHLM_<NAME>``, and each
     field of a section with ``DNAHLM_<SECTION>__<NAME>`` (e.g. ``DNAHLM_PREDICTION__K=8``)."""
@@ -90,6 +114,8 @@ class Settings(BaseSettings):
     )
 
     prediction: PredictionSettings = Field(default_factory=PredictionSettings, description="Predictions.")
+    agent: AgentSettings = Field(default_factory=AgentSettings, description="The question-answering agent.")
+    ui: UISettings = Field(default_factory=UISettings, description="The Streamlit app.")
 
     def with_prediction(self, **values: object) -> Settings:
         """A copy with these ``prediction`` fields changed (None values left as they are), validated:

@@ -448,21 +448,10 @@ def test_step_limit_and_tool_timeout(index, sft_checkpoint_session):
     from dnahlm.agents.sequence_tools import SequenceArgs
     from dnahlm.agents.tools import ToolSpec
 
-    def toolbox(name, func, prepare=None):
-        return SimpleNamespace(specs={name: ToolSpec(name, func, SequenceArgs)}, prepare=prepare or {})
-
-    slow = toolbox("slow", lambda sequence: _time.sleep(2))
+    slow = SimpleNamespace(specs={"slow": ToolSpec("slow", lambda sequence: _time.sleep(2), SequenceArgs)})
     with ThreadPoolExecutor(1) as pool:
         call = _run(pool, slow, "slow", {"sequence": "ACGT"}, 0.1, None)
     assert not call.ok and call.error == "timed out after 0.1 s" and call.args == {"sequence": "<4 bp>"}
-
-    # one-time preparation (fitting 'fused' on a task's first question) has its own, longer limit
-    prepared = toolbox("t", lambda sequence: "done", {"t": lambda sequence: _time.sleep(0.5)})
-    with ThreadPoolExecutor(1) as pool:
-        call = _run(pool, prepared, "t", {"sequence": "ACGT"}, 0.1, None, fit_timeout=5)
-        assert call.ok and call.result == "done" and call.seconds >= 0.5
-        call = _run(pool, prepared, "t", {"sequence": "ACGT"}, 5, None, fit_timeout=0.1)
-    assert not call.ok and call.error == "timed out after 0.1 s preparing (fitting on first use)"
 
 
 def test_every_enzyme_name_is_recognised_in_a_question():

@@ -40,10 +40,10 @@ def _fasta(records: dict[str, str]) -> bytes:
 
 @pytest.fixture
 def app(monkeypatch):
-    """An AppTest of the real entry script, with no index unless a test sets ``DNAHLM_UI_INDEX``."""
-    monkeypatch.setenv("DNAHLM_UI_INDEX", "none")
-    monkeypatch.delenv("DNAHLM_UI_MODEL", raising=False)
-    monkeypatch.delenv("DNAHLM_UI_MAX_UPLOAD_MB", raising=False)
+    """An AppTest of the real entry script, with no index unless a test sets ``DNAHLM_UI__INDEX``."""
+    monkeypatch.setenv("DNAHLM_UI__INDEX", "none")
+    monkeypatch.delenv("DNAHLM_UI__MODEL", raising=False)
+    monkeypatch.delenv("DNAHLM_UI__MAX_UPLOAD_MB", raising=False)
 
     def make(**env: str) -> AppTest:
         for key, value in env.items():
@@ -191,7 +191,7 @@ def test_ask_page_cites_indexed_sequences_with_accession_and_feature(app, tmp_pa
     fasta = tmp_path / "genes.fa"
     fasta.write_bytes(_fasta(genes))
     add_files(tmp_path / "idx", [fasta])
-    at = app(DNAHLM_UI_INDEX=str(tmp_path / "idx"))
+    at = app(DNAHLM_UI__INDEX=str(tmp_path / "idx"))
     assert any("Index ready" in c.value for c in at.sidebar.caption)
     at.text_area(key="ask_seq").set_value(genes["GENE_B"][50:350])
     at.chat_input[0].set_value("Which indexed sequences is this similar to?").run()
@@ -399,7 +399,7 @@ def test_predict_page_reports_bad_input_in_one_line(app):
 # ----------------------------------------------------------------------------------------- Index
 def test_index_page_adds_uploads_shows_stats_and_searches(app, tmp_path):
     idx = tmp_path / "new-index"
-    at = app(DNAHLM_UI_INDEX=str(idx))
+    at = app(DNAHLM_UI__INDEX=str(idx))
     at.switch_page("page_index.py").run()
     assert at.title[0].value == "Knowledge index"
     assert any("No index in this folder yet" in c.value for c in at.sidebar.caption)
@@ -426,7 +426,7 @@ def test_index_page_adds_uploads_shows_stats_and_searches(app, tmp_path):
 
 
 def test_index_page_refuses_large_or_unknown_uploads(app, tmp_path):
-    at = app(DNAHLM_UI_INDEX=str(tmp_path / "i"), DNAHLM_UI_MAX_UPLOAD_MB="1")
+    at = app(DNAHLM_UI__INDEX=str(tmp_path / "i"), DNAHLM_UI__MAX_UPLOAD_MB="1")
     at.switch_page("page_index.py").run()
     at.file_uploader(key="idx_files").set_value(("big.fa", b">a\n" + b"A" * (1024 * 1024 + 10), "text/plain"))
     at.button[0].click().run()
@@ -546,10 +546,10 @@ def test_cli_ui_builds_a_headless_local_streamlit_command(tmp_path, capsys):
     assert opts["--server.port"] == "8765" and opts["--browser.gatherUsageStats"] == "false"
     assert opts["--client.toolbarMode"] == "viewer"
     env = app_environment(tmp_path / "idx", None, max_upload_mb=7)
-    assert env["DNAHLM_UI_INDEX"] == str(tmp_path / "idx") and env["DNAHLM_UI_MAX_UPLOAD_MB"] == "7"
+    assert env["DNAHLM_UI__INDEX"] == str(tmp_path / "idx") and env["DNAHLM_UI__MAX_UPLOAD_MB"] == "7"
     assert (
         env["HF_HUB_OFFLINE"] == "1"
-        and app_environment(None, None, no_index=True)["DNAHLM_UI_INDEX"] == "none"
+        and app_environment(None, None, no_index=True)["DNAHLM_UI__INDEX"] == "none"
     )
     assert main(["ui", "--index", str(tmp_path), "--no-index"]) == 2
     assert main(["ui", "--model", str(tmp_path)]) == 2

@@ -1,7 +1,7 @@
 """DNAHLM in the browser: ask the agent, predict, explore a knowledge index, inspect the model.
 
 Start it with ``dnahlm ui [--index DIR] [--model DIR] [--port N]`` (or ``streamlit run`` on this file;
-settings come from ``DNAHLM_UI_*`` variables, see :mod:`dnahlm.ui.resources`). This script only sets up
+settings come from ``DNAHLM_UI__*`` variables, see :mod:`dnahlm.ui.resources`). This script only sets up
 the page, the sidebar (index and checkpoint folders, shared by every page) and the navigation; each page
 lives in its own ``page_*.py`` and calls the library.
 """

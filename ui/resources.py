@@ -1,12 +1,13 @@
-"""What the pages share: the app's settings (from ``DNAHLM_UI_*`` variables) and the resources built once.
+"""What the pages share: the app's settings (the ``ui`` section of :class:`dnahlm.settings.Settings`) and
+the resources built once.
 
 ``dnahlm ui`` passes its options to the Streamlit process as environment variables, read by
-:func:`ui_config`:
+:func:`ui_config` on every run:
 
-- ``DNAHLM_UI_INDEX``: the knowledge index folder, or ``none`` for no index. Unset: ``DNAHLM_INDEX``,
+- ``DNAHLM_UI__INDEX``: the knowledge index folder, or ``none`` for no index. Unset: ``DNAHLM_INDEX``,
   else the starter index when its pack was built (:mod:`dnahlm.index.starter`), else no index.
-- ``DNAHLM_UI_MODEL``: the checkpoint folder. Unset: ``DNAHLM_MODEL``, else the embedded dnahlm-tiny.
-- ``DNAHLM_UI_MAX_UPLOAD_MB``: the largest upload accepted (default 50).
+- ``DNAHLM_UI__MODEL``: the checkpoint folder. Unset: ``DNAHLM_MODEL``, else the embedded dnahlm-tiny.
+- ``DNAHLM_UI__MAX_UPLOAD_MB``: the largest upload accepted (default 50).
 
 Models, agents, stores and the motif scanner are built once per process with ``st.cache_resource``;
 everything that reads an index is keyed by the index's generation (:func:`index_token`), so adding files
@@ -16,14 +17,13 @@ on the Index page gives the other pages a fresh view.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from dnahlm.settings import EMBEDDED_CHECKPOINTS, get_settings
+from dnahlm.settings import EMBEDDED_CHECKPOINTS
 
 EMBEDDED_MODEL = EMBEDDED_CHECKPOINTS / "dnahlm-tiny"
 NO_INDEX = "none"
@@ -43,9 +43,20 @@ class UIConfig:
 
 
 def ui_config() -> UIConfig:
-    """The app's settings from ``DNAHLM_UI_*`` (see the module docstring), then ``DNAHLM_*``."""
-    settings = get_settings()
-    raw = os.environ.get("DNAHLM_UI_INDEX")
+    """The app's settings from ``DNAHLM_UI__*`` (see the module docstring), then ``DNAHLM_*``; read anew on
+    every run (a test or ``dnahlm ui`` may change the environment)."""
+    from pydantic import ValidationError
+
+    from dnahlm.errors import ConfigError
+    from dnahlm.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "DNAHLM_" + "__".join(str(part) for part in first["loc"]).upper()
+        raise ConfigError(f"{where}: {first['msg']}") from None
+    raw = settings.ui.index
     if raw is not None and raw.strip().lower() in (NO_INDEX, ""):
         index, starter = None, False
     elif raw:
@@ -54,12 +65,8 @@ def ui_config() -> UIConfig:
         index, starter = str(settings.index), False
     else:
         index, starter = None, True
-    model = os.environ.get("DNAHLM_UI_MODEL") or str(settings.default_model_path())
-    try:
-        limit = int(os.environ.get("DNAHLM_UI_MAX_UPLOAD_MB", "50"))
-    except ValueError:
-        limit = 50
-    return UIConfig(index=index, use_starter=starter, model=model, max_upload_mb=max(1, limit))
+    model = str(settings.ui.model or settings.default_model_path())
+    return UIConfig(index=index, use_starter=starter, model=model, max_upload_mb=settings.ui.max_upload_mb)
 
 
 def index_token(index: str | Path | None) -> str:

@@ -5,7 +5,7 @@ dnahlm ui --index my-index --port 8502      # another index and port
 dnahlm ui --no-index --model runs/tiny/sft  # no index; another checkpoint
 
 Runs ``streamlit run`` on the packaged ``dnahlm/ui/app.py`` in a subprocess, headless, on 127.0.0.1 by
-default, with usage statistics off; the app reads its settings from ``DNAHLM_UI_*`` variables.
+default, with usage statistics off; the app reads its settings from ``DNAHLM_UI__*`` variables.
 """
 
 from __future__ import annotations
@@ -77,20 +77,20 @@ def streamlit_command(port: int, host: str = "127.0.0.1", max_upload_mb: int = 5
 def app_environment(
     index: Path | None, model: Path | None, *, no_index: bool = False, max_upload_mb: int = 50
 ) -> dict[str, str]:
-    """The environment of the Streamlit process: this one's, plus the app's ``DNAHLM_UI_*`` settings and
+    """The environment of the Streamlit process: this one's, plus the app's ``DNAHLM_UI__*`` settings and
     the offline switches of the model hub libraries."""
     env = dict(os.environ)
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         env.setdefault(var, "1")
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
-    env.pop("DNAHLM_UI_INDEX", None)
+    env.pop("DNAHLM_UI__INDEX", None)
     if no_index:
-        env["DNAHLM_UI_INDEX"] = "none"
+        env["DNAHLM_UI__INDEX"] = "none"
     elif index is not None:
-        env["DNAHLM_UI_INDEX"] = str(index.expanduser().resolve())
+        env["DNAHLM_UI__INDEX"] = str(index.expanduser().resolve())
     if model is not None:
-        env["DNAHLM_UI_MODEL"] = str(model.expanduser().resolve())
-    env["DNAHLM_UI_MAX_UPLOAD_MB"] = str(max_upload_mb)
+        env["DNAHLM_UI__MODEL"] = str(model.expanduser().resolve())
+    env["DNAHLM_UI__MAX_UPLOAD_MB"] = str(max_upload_mb)
     return env
 
 
