@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from . import slots
+from . import router, slots
 from .router import Plan, Step, enzymes_named, finish_plan, is_regulatory, route, step_args, subsumed_by
 
 NONE = "none"
@@ -54,6 +54,10 @@ FALLBACK = 0.2
 CONFIRM = 0.5
 """An intent the regex router's patterns find is planned when the examples score it at least this (0.2 let
 "amplicon length" also plan GC statistics: 96% on the first held-out set instead of 98%)."""
+UNSURE = 0.3
+"""Below this confidence the examples are unsure: a bench calculation the regex router's patterns find with
+all its arguments (a pI, a Tm...), else a call both the patterns and the three best intents name, is planned
+instead of the weak guess."""
 C = 30.0
 """Inverse L2 strength of the shipped intent model's logistic regressions (cross-validated on the bank)."""
 KEEP = 800
@@ -335,6 +339,13 @@ class IntentPlanner:
         if guess.abstained:
             return Plan([], unanswerable=True)
         enzymes = enzymes_named(question)
+        n = int(has_sequence) if n_sequences is None else n_sequences
+        if guess.confidence < UNSURE:  # the patterns' bench calculation, or what both signals name
+            found = router.bench_steps(question, max(n, 1), enzymes) or [
+                s for s in route(question, True, max(n, 1)).steps if _intent_of(s) in list(guess.scores)[:3]
+            ]
+            if found:
+                return finish_plan(question, found, has_sequence=bool(n))
 
         def call(intent: str) -> tuple[str, dict[str, Any] | None]:
             """The tool and arguments for an intent (None: the question lacks what the call needs)."""
@@ -344,12 +355,14 @@ class IntentPlanner:
             if task:  # a prediction asked about a named base change is a variant question: before and after
                 tool = "variant_effect"
             tool = _regulatory_or_coding(tool, question)
+            if tool == "align_identity" and n_sequences is not None and n_sequences < 2:
+                return tool, None  # an alignment needs two sequences
             return tool, step_args(tool, question, enzymes)
 
         # the regex router's patterns are one more signal: an intent they find is planned too when the
         # examples give it at least CONFIRM (recall of a multi-part question from the patterns, precision
         # from the examples)
-        found = [_intent_of(s) for s in route(question, True, max(n_sequences or 1, 1)).steps]
+        found = [_intent_of(s) for s in route(question, True, max(n, 1)).steps]
         also = [i for i in found if i not in guess.intents and guess.scores.get(i, 0.0) >= CONFIRM]
         calls = list(dict(map(call, [*guess.intents, *also])).items())  # one call per tool, in order
         # an intent whose call lacks what it needs (a frame, a position, two primers) was not what the
@@ -366,7 +379,6 @@ class IntentPlanner:
         steps = [Step(tool, args if args is not None else {}) for tool, args in (complete or calls[:1])]
         subsumed = subsumed_by(question, steps)
         steps = [s for s in steps if s.tool not in subsumed]
-        n = int(has_sequence) if n_sequences is None else n_sequences
         return finish_plan(question, steps, has_sequence=bool(n))
 
 

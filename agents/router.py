@@ -28,6 +28,7 @@ SUBSUMES = {
     "variant_effect": {"scan_motifs", "predict"},
     "pcr_product": {"sequence_stats"},  # "the amplicon's length" is the product's, not the template's
     "design_primers": {"sequence_stats"},
+    "cloning_primers": {"design_primers", "restriction_sites"},  # the cloning pair is the primer design asked
 }
 """Broad tools a bench-biology step makes redundant: a mass question does not also list the longest ORF
 (unless the question names ORFs itself), a pattern count does not also scan all of JASPAR, a product's
@@ -111,6 +112,19 @@ def _mentioned_at(q: str, tool: str) -> int:
     return m.start() if m else 10**6
 
 
+WALLACE = (
+    r"wallace|rule of thumb|\b[24]\s*(?:\+|/|&|and)\s*[24]\s*(?:°\s*c?\s*)?(?:rule|formula|method)"
+    r"|\b[24]\s*(?:°\s*c?|º\s*c?|degrees?(?:\s+c(?:elsius)?)?|c)?\s*(?:(?:per|for each|for every|each|x|×|\*|·)\s*\(?|\()"
+    r"\s*#?\s*(?:a\s*(?:\+|/|,|or|and)\s*#?\s*t|g\s*(?:\+|/|,|or|and)\s*#?\s*c)\b"
+    r"|\b[24]\s*(?:°\s*c?|º\s*c?|degrees?(?:\s+c(?:elsius)?)?|c)?\s*(?:per|for each|for every|each|x|×|\*|·)\s*"
+    r"\(?\s*(?:at|gc|a|t|g|c)\b"
+    r"|\b[24]\s*\(\s*(?:at|gc)\s*\)"
+    r"|\(\s*a\s*\+\s*t\s*\)\s*(?:x|×|\*)\s*2|\(\s*g\s*\+\s*c\s*\)\s*(?:x|×|\*)\s*4"
+)
+"""How a question asks for the Wallace rule: by name, as "the 2+4 rule", or by its formula (``2(A+T) +
+4(G+C)``, "2 °C per A/T", "4 degrees for each G or C")."""
+
+
 def tm_args(question: str, words: list[str]) -> dict[str, Any]:
     """``melting_temperature`` arguments: the oligo written in the question, the method and conditions."""
     q = question.lower()
@@ -118,7 +132,7 @@ def tm_args(question: str, words: list[str]) -> dict[str, Any]:
     oligo = [w for w in words if len(w) <= 80]
     if oligo:
         args["oligo"] = oligo[0]
-    if "wallace" in q or re.search(r"2\s*°?\s*c?\s*(per|for each|x)\s*a", q):
+    if re.search(WALLACE, q):
         args["method"] = "wallace"
     elif _any(q, r"nearest[- ]neighbou?r", r"santalucia"):
         args["method"] = "nearest-neighbour"
@@ -139,12 +153,26 @@ def variant_task(question: str) -> str:
     return "tf-binding" if _any(q, r"\bbind", r"transcription factor", r"\btfs?\b") else "promoter"
 
 
+REGULATORY = (
+    r"promot|regulat|enhancer|silencer|\bbind|motif|transcription factor|\btfs?\b|jaspar|\btata\b|upstream"
+    r"|5['′’]?[- ]?flank|\bflanking|\bcis\b|\bcis-|\boperator\b|pribnow|(?<!\w)[-−]\s?(?:10|35)\b|\butr\b"
+)
+"""Words that put a base change in a regulatory sequence."""
+CODING = r"protein|amino|codon|coding|\bcds\b"
+"""Words that put it in a coding sequence (outweighing :data:`REGULATORY`)."""
+_NOT_CODING = re.compile(  # "upstream of the start codon", "5' of the ATG", "non-coding": no coding change
+    r"(?:upstream|5['′’]?|before|preceding|ahead)\s+(?:of\s+|to\s+|from\s+)?(?:the\s+|its\s+|a\s+|their\s+)?"
+    r"(?:gene'?s?\s+|translation\s+)?(?:start codons?|atg|initiat\w* codons?|translation(?:al)? start|cds|coding"
+    r"(?: sequences?| regions?)?|orfs?|genes?)|\bnon-?\s?coding"
+)
+
+
 def is_regulatory(question: str) -> bool:
-    """Whether a base change is asked about in a regulatory sequence (promoter, TF site) rather than in a
-    coding one: what decides between ``variant_effect`` and ``mutation_effect``."""
+    """Whether a base change is asked about in a regulatory sequence (promoter, TF site, upstream region)
+    rather than in a coding one: what decides between ``variant_effect`` and ``mutation_effect``. Coding
+    words that only place the sequence ("upstream of the start codon", "non-coding") do not count."""
     q = question.lower()
-    return _any(q, r"promot", r"regulat", r"enhancer", r"\bbind", r"motif", r"transcription factor", r"\btfs?\b",
-                r"jaspar", r"\btata\b") and not _any(q, r"protein", r"amino", r"codon", r"coding", r"\bcds\b")  # fmt: skip
+    return bool(re.search(REGULATORY, q)) and not re.search(CODING, _NOT_CODING.sub(" ", q))
 
 
 def step_args(tool: str, question: str, enzymes: list[str]) -> dict[str, Any] | None:

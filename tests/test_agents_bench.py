@@ -202,6 +202,126 @@ def test_other_slots():
     assert slots.iupac_pattern("find 'tataWAW' in it") == "TATAWAW"
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("I'm going to mutate position 81 (C) of this promoter to G", "81C>G"),
+        ("Position 278 of my promoter is a A; if I mutate it to G, what happens?", "278A>G"),
+        ("At position 87 there is a T. What happens if it's changed to a G?", "87T>G"),
+        ("Base 87 is T. Make it G: effect?", "87T>G"),
+        ("T-->G at nt 87 of the promoter", "87T>G"),
+        ("T => G at position 87", "87T>G"),
+        ("a G in place of the T at position 87", "87T>G"),
+        ("swap the T at 87 for a G", "87T>G"),
+        ("mutate base 87 (T) to G", "87T>G"),
+        ("87 T>G in my promoter", "87T>G"),
+        ("if the T at nucleotide 87 becomes a G", "87T>G"),
+        ("what if base 87 were G instead of T", "87T>G"),
+        ("87th base T changed to G", "87T>G"),
+        ("G substituted for T at 87", "87T>G"),
+        ("the T (position 87) to G", "87T>G"),
+        ("Evaluate the consequence of mutating G30 to C in this promoter.", "30G>C"),
+        ("a C>T change at position 1,234 of this CDS", "1234C>T"),
+    ],
+)
+def test_base_changes_written_in_words_are_read(question, expected):
+    assert slots.mutation_change(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What amino acid does the 336th codon of this ORF specify?", 336),
+        ("In the translated product, which residue is number 172?", 172),
+        ("residue no. 54 of the encoded protein?", 54),
+        ("what amino acid is at positon 323 of the encoded protien", 323),
+        ("Counting the start methionine as residue 1, which amino acid is residue 180?", 180),
+        ("Which amino acid is at position 44? (Met1 = position 1)", 44),
+        ("position 1 = Met; what is residue 33?", 33),
+        ("aa57?", 57),
+        ("residue 1,020 of the protein (3,201 bp CDS)", 1020),
+        ("which amino acid at 333 in the translated protein", 333),
+        ("Which aa is at position 1?", 1),
+    ],
+)
+def test_residue_positions_are_read_past_numbering_conventions(question, expected):
+    assert slots.position(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("I need the frame-3 translation of this fragment.", 3),
+        ("frame-2 of the reverse strand", -2),
+        ("Translate this in RF3.", 3),
+        ("translate from nucleotide 3 to the end", 3),
+        ("read it from the second base", 2),
+        ("the first codon starts at base 2", 2),
+        ("protein of frame two", 2),
+        ("the second reading frame", 2),
+        ("reading frame #2", 2),
+        ("What does a G>T change at position 3 do to the protein?", None),
+        ("with position 1 = A of ATG, what does C>T at 5 do?", None),
+    ],
+)
+def test_reading_frames_are_read_however_they_are_named(question, expected):
+    assert slots.frame(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Na+ = 50 mM, Mg2+-free buffer, oligo at 0.25 uM", {"na_mM": 50.0, "mg_mM": 0.0, "oligo_nM": 250.0}),
+        ("NN SantaLucia04 50mM Na 0mM Mg 250nM", {"na_mM": 50.0, "mg_mM": 0.0, "oligo_nM": 250.0}),
+        ("| 50 mM Na+ | 0 Mg | 250 nM primer |", {"na_mM": 50.0, "mg_mM": 0.0, "oligo_nM": 250.0}),
+        ("[Na+] = 0.05 M, [Mg2+] = 0, 0.25 µM oligo", {"na_mM": 50.0, "mg_mM": 0.0, "oligo_nM": 250.0}),
+        ("50 mM NaCl, without magnesium, 250 nM strand", {"na_mM": 50.0, "mg_mM": 0.0, "oligo_nM": 250.0}),
+        ("Mg2+: none; Na+ 50 mM", {"na_mM": 50.0, "mg_mM": 0.0}),
+        ("1.5 mM MgCl2, 0.8 mM dNTPs, 200 nM primer", {"mg_mM": 1.5, "dntp_mM": 0.8, "oligo_nM": 200.0}),
+    ],
+)
+def test_melting_conditions_are_read_however_they_are_written(question, expected):
+    if expected.get("mg_mM") == 0.0:
+        expected = {**expected, "dntp_mM": 0.0}
+    assert slots.conditions(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "wallace"),
+    [
+        ("Tm of AGAAAAATCAGCAC by the 2+4 rule?", True),
+        ("Using Tm = 4(G+C) + 2(A+T), what is the Tm of AGAAAAATCAGCAC?", True),
+        ("Tm of AGAAAAATCAGCAC, 2 degrees per A or T and 4 degrees per G or C", True),
+        ("Tm = 2(#A + #T) + 4(#G + #C) for AGAAAAATCAGCAC", True),
+        ("Tm of AGAAAAATCAGCAC with the 2(AT)+4(GC) formula", True),
+        ("nearest-neighbour Tm of AGAAAAATCAGCAC, 2 at 50 mM", False),
+        ("Tm of the 12-mer AGAAAAATCAGC with 4 G/C", False),
+    ],
+)
+def test_the_wallace_rule_is_recognised_by_its_formula(question, wallace):
+    from dnahlm.agents.router import tm_args
+
+    args = tm_args(question, slots.dna_words(question))
+    assert (args.get("method") == "wallace") is wallace, args
+
+
+@pytest.mark.parametrize(
+    ("question", "regulatory"),
+    [
+        ("In the attached 5' upstream region, what would a T to G change at position 125 do?", True),
+        ("300 bp upstream of the start codon: effect of T>G at 87?", True),
+        ("this non-coding flanking sequence, T>G at 87", True),
+        ("does T>G at 87 hit the -10 box?", True),
+        ("effect of A>G at 123 of this coding sequence on the protein", False),
+        ("G>A at 5 within bases 1-10 of the gene", False),
+    ],
+)
+def test_a_change_upstream_of_a_start_codon_is_regulatory(question, regulatory):
+    from dnahlm.agents.router import is_regulatory
+
+    assert is_regulatory(question) is regulatory
+
+
 def test_cli_takes_several_sequences(tmp_path, capsys):
     from dnahlm.cli.main import main
 

@@ -168,3 +168,42 @@ def test_a_prediction_question_naming_a_base_change_scores_the_change(planner):
     ]
     plan = planner.plan("What does c.61G>T do to the encoded protein?", True, 1)
     assert [s.tool for s in plan.steps] == ["mutation_effect"]
+
+
+class FixedScores:
+    """A scorer that gives every question the same intent scores (to test the planner's rules alone)."""
+
+    def __init__(self, **scores: float) -> None:
+        self.labels = sorted({*scores, NONE})
+        self.row = np.array([scores.get(label, 0.0) for label in self.labels], dtype=np.float32)
+
+    def scores(self, questions):
+        return np.tile(self.row, (len(questions), 1))
+
+
+def test_an_unsure_guess_gives_way_to_the_bench_calculation_the_words_name():
+    """Best score 0.15 (< UNSURE): the isoelectric point the question names is computed, not a PCR product
+    the examples weakly suggest."""
+    planner = IntentPlanner(FixedScores(pcr_product=0.15, codon_usage=0.12, protein_properties=0.05))
+    plan = planner.plan("isoelectric point of the encoded protein?", True, 1)
+    assert [(s.tool, s.args) for s in plan.steps] == [("protein_properties", {})]
+
+
+def test_an_unsure_guess_plans_what_both_the_examples_and_the_words_name():
+    """No bench calculation in the words; the GC statistic is among the examples' first three and the
+    words name it, so it is planned rather than the weak best guess (an alignment of one sequence)."""
+    planner = IntentPlanner(FixedScores(align_identity=0.19, sequence_stats=0.18, similar_sequences=0.08))
+    plan = planner.plan("Percent G+C of the attached 957 nt sequence?", True, 1)
+    assert [s.tool for s in plan.steps] == ["sequence_stats"]
+
+
+def test_a_confident_guess_is_kept_over_the_words():
+    planner = IntentPlanner(FixedScores(codon_usage=0.9))
+    plan = planner.plan("isoelectric point of the encoded protein?", True, 1)
+    assert [s.tool for s in plan.steps] == ["codon_usage"]
+
+
+def test_an_alignment_of_one_sequence_gives_way_to_a_complete_call():
+    planner = IntentPlanner(FixedScores(align_identity=0.9, sequence_stats=0.4))
+    assert [s.tool for s in planner.plan("GC% of this?", True, 1).steps] == ["sequence_stats"]
+    assert [s.tool for s in planner.plan("GC% of these?", True, 2).steps] == ["align_identity"]
