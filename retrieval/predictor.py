@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,7 +297,9 @@ class FewShotPredictor:
         cached = self._cache_path()
         return cached is not None and self._load_fit(cached)
 
-    def fit(self, *, use_cache: bool = True) -> FewShotPredictor:
+    def fit(
+        self, *, use_cache: bool = True, progress: Callable[[str], None] | None = None
+    ) -> FewShotPredictor:
         """Fit ``fused`` on a stratified calibration split of the pool, with out-of-sample inputs.
 
         The calibration split is ``config.calibration`` rows, at most half the pool; the linear probe is
@@ -311,6 +313,7 @@ class FewShotPredictor:
         cached = self._cache_path()
         if use_cache and cached is not None and self._load_fit(cached):
             return self
+        step = progress or (lambda stage: None)
         pool = self.pool.examples
         n_cal = min(self.config.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
         candidates, self.calibrated_on = np.arange(len(pool)), "pool"
@@ -329,22 +332,26 @@ class FewShotPredictor:
         self._probe = self._cnn = None
         rest_has_labels = len(set(self.pool.labels[rest].tolist())) >= 2
         if len(rest) >= MIN_PROBE_POOL and rest_has_labels:
+            step("k-mer probe")
             probe_x = probe_features([e.sequence for e in pool])
             self._probe = LinearProbe(self.task, c=None, seed=self.config.seed).fit(
                 probe_x[rest], self.pool.labels[rest]
             )
         if self.config.motif_cnn and len(rest) >= MIN_CNN_POOL and rest_has_labels:
+            step("motif CNN")
             self._cnn = MotifCNN(self.task.label_ids, seed=self.config.seed).fit(
                 [pool[i].sequence for i in rest], self.pool.labels[rest]
             )
         seqs = [pool[i].sequence for i in cal_idx]
         vecs = self.pool.vectors[cal_idx]
+        step("calibration rows")
         parts = self.components(
             seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True),
             only=POOL_INPUTS if self.config.inputs == "fast" else None, exclude_self=True,
             probe_x=None if self._probe is None else probe_x[cal_idx],
         )  # fmt: skip
         self._inputs, self.calibration = self.choose_inputs(parts, y), (parts, y)
+        step("combination")
         self._fusion = self.fit_combination({n: parts[n] for n in self._inputs}, y)
         if self._probe is not None:  # as in stacking: the combination was fitted on out-of-sample probe
             # scores; at query time the probe may learn from the whole pool (with the strength chosen above)

@@ -240,9 +240,15 @@ def fit_tasks(
     if not names:
         raise ConfigError(f"{index_dir}: no labelled pools to fit (add a labelled CSV first)")
     out = {}
-    for name in tqdm(names, desc="fitting fused", unit="task", disable=quiet or len(names) < 2, leave=False):
+    for name in names:
         t0 = time.perf_counter()
-        p = service.fit(name, refit=refit)
+        desc = f"fitting fused for {name}"
+        with tqdm(desc=desc, disable=quiet, leave=False, bar_format="{desc} ({elapsed})") as bar:
+            p = service.fit(
+                name,
+                refit=refit,
+                progress=lambda stage, d=desc, b=bar: b.set_description_str(f"{d}: {stage}"),
+            )
         out[name] = {
             "rows": len(p.pool),
             "inputs": p.fused_inputs,
