@@ -349,8 +349,38 @@ class PredictionService:
             )
         return np.asarray(self._heads[task.name](parts))
 
+    def mutagenesis(
+        self,
+        task: str | Task,
+        sequence: str,
+        *,
+        pool: Sequence[Example] | None = None,
+        method: str | None = None,
+        label: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
+        """In-silico mutagenesis (:func:`dnahlm.retrieval.mutagenesis.mutagenesis`) through this road: for
+        every position and alternative base, the change in the probability of ``label`` (default: the
+        task's positive label), with the same method, pool and fallbacks as :meth:`predict` (the whole
+        sequence is scored: no windows)."""
+        import numpy as np
+
+        from .mutagenesis import mutagenesis
+
+        t = task if isinstance(task, Task) else self.task(task)
+        names = t.label_names
+        chosen = label or positive_label(names)
+        if chosen not in names:
+            raise UserInputError(f"task {t.name} has no label {chosen!r} (labels: {', '.join(names)})")
+
+        def probs(seqs: Sequence[str]) -> np.ndarray:
+            preds = self.predict(task, seqs, pool=pool, method=method, window=False)
+            return np.array([[p.probs[n] for n in names] for p in preds])
+
+        return mutagenesis(sequence, probs, names.index(chosen), labels=names, progress=progress)
+
     # ------------------------------------------------------------------------------------ fits
-    def fit(self, task: str, *, refit: bool = False) -> Any:
+    def fit(self, task: str, *, refit: bool = False, progress: Callable[[str], None] | None = None) -> Any:
         """Fit ``fused`` for an index task now (or read its fit back), so questions never wait for it.
 
         Returns the predictor (``fused_inputs``, ``calibrated_on`` say what was fitted).
@@ -360,7 +390,7 @@ class PredictionService:
             raise UserInputError(f"task {task!r} has no labelled pool in the index to fit 'fused' on")
         p = src.predictor
         if refit or not (p.fitted or p.load_fit()):
-            p.fit(use_cache=not refit)
+            p.fit(use_cache=not refit, progress=progress)
         return p
 
 
