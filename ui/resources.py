@@ -168,9 +168,9 @@ def uploaded_pool(digest: str, labels: str, kind: str, instruction: str, _data: 
     import tempfile
 
     from dnahlm.errors import UserInputError
-    from dnahlm.tasks import Task, parse_labels, read_pool
+    from dnahlm.tasks import define_task, read_pool
 
-    task = Task(Path(name).stem or "pool", kind, parse_labels(labels), instruction=instruction or None)
+    task = define_task(Path(name).stem or "pool", labels=labels, kind=kind, instruction=instruction or None)
     with tempfile.TemporaryDirectory(prefix="dnahlm-ui-pool-") as tmp:
         path = Path(tmp) / (Path(name).name or "pool.csv")
         path.write_bytes(_data)
