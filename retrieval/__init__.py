@@ -13,7 +13,10 @@ Entry points (each documented where it is defined):
 - :func:`fit_shots` (:mod:`.prompting`): few-shot prompts fitted to the model's context;
 - retrievers (:mod:`.retrievers`): :class:`BM25Retriever`, :class:`TextRetriever`,
   :class:`SequenceRetriever`, :class:`HybridRetriever`, :func:`mmr_retriever`;
-- :func:`build_qa_chain` (:mod:`.qa`): question (+ sequence) -> :class:`dnahlm.types.Answer` with citations.
+- :func:`build_qa_chain` (:mod:`.qa`): question (+ sequence) -> :class:`dnahlm.types.Answer` with citations;
+- :func:`predict`, :class:`PredictionService` (:mod:`.service`): the one road to a prediction (tasks by
+  name or kind, windows, the tuned-head fallback, fits kept per pool), which the CLI, the agent and the UI use;
+- :func:`mutagenesis` (:mod:`.mutagenesis`): in-silico saturation mutagenesis over any ``probs`` function.
 
 The LangChain LLM itself is :class:`dnahlm.llm.DNAHLM`. Names are imported on first use, so
 ``import dnahlm.retrieval`` loads nothing heavy.
@@ -38,6 +41,9 @@ _EXPORTS = {
     "HybridRetriever": "retrievers",
     "mmr_retriever": "retrievers",
     "build_qa_chain": "qa",
+    "predict": "service",
+    "PredictionService": "service",
+    "mutagenesis": "mutagenesis",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -132,3 +132,21 @@ def test_windows_are_evenly_spread_and_cover_both_ends():
     spans = windows(1000, 100)
     assert spans[0] == (0, 100) and spans[-1] == (900, 1000) and len(spans) == 19
     assert all(b - a == 100 for a, b in spans)
+
+
+def test_predict_mutagenesis_matches_predictions_of_the_variants_themselves(indexed, capsys):
+    idx, _ = indexed
+    base = ["predict", "--index", str(idx), "--task", "tf_motif", "--method", "knn", "--json"]
+    assert main(["predict", GC, *base[1:], "--mutagenesis", "--label", "gc-rich"]) == 0
+    m = json.loads(capsys.readouterr().out)
+    assert m["label"] == "gc-rich" and len(m["deltas"]) == len(GC) and m["method"] == "knn"
+    assert main(["predict", GC, *base[1:]]) == 0
+    assert m["reference"] == pytest.approx(json.loads(capsys.readouterr().out)["probs"]["gc-rich"])
+    for pos, alt in ((0, "A"), (19, "T")):  # each delta is the variant's own prediction minus the reference
+        variant = GC[:pos] + alt + GC[pos + 1 :]
+        assert main(["predict", variant, *base[1:]]) == 0
+        p = json.loads(capsys.readouterr().out)["probs"]["gc-rich"]
+        assert m["deltas"][pos]["ACGT".index(alt)] == pytest.approx(p - m["reference"])
+        assert m["deltas"][pos]["ACGT".index(GC[pos])] is None
+    assert main(["predict", GC, *base[1:], "--label", "gc-rich"]) == 2  # --label belongs to --mutagenesis
+    assert "--label and --plot go with --mutagenesis" in capsys.readouterr().err

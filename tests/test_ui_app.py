@@ -385,6 +385,14 @@ def test_predict_page_uploaded_pool_knn_shows_evidence(app):
     evidence = at.dataframe[1].value
     assert len(evidence) == 3 and (evidence["label"] == "gc-rich").sum() >= 2  # settings.prediction.evidence
     assert evidence["example"].str.startswith("gc:").all()
+    # in-silico mutagenesis of the record: one more chart, and the reference is the prediction itself
+    before = len(_charts(at))
+    at.selectbox(key="pred_mut_label").set_value("gc-rich")
+    at.button(key="pred_mut_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    assert len(_charts(at)) == before + 1
+    caption = next(plain(c.value) for c in at.caption if plain(c.value).startswith("P(gc-rich) = "))
+    assert caption.startswith(f"P(gc-rich) = {row['p(gc-rich)']:.3f}; strongest: ")
 
 
 def test_predict_page_reports_bad_input_in_one_line(app):

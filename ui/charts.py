@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 
@@ -177,4 +178,98 @@ def primer_map(
             tooltip=["label"],
         )
         .properties(height=alt.Step(22), title="Primers on the template")
+    )
+
+
+MUTAGENESIS_COLOURS = ["#2166ac", "#f7f7f7", "#b2182b"]
+"""Delta colours: lowers the class (blue), no change (white), raises it (red)."""
+
+
+def mutagenesis_chart(
+    result: Any, *, summary: str = "max_abs", width: int = 900, reference_colour: str = "#bdbdbd"
+) -> alt.VConcatChart:
+    """In-silico mutagenesis of a sequence (:class:`dnahlm.retrieval.mutagenesis.Mutagenesis`) as two
+    tracks on one position axis: bars of the per-position summary (``max_abs`` or ``mean``, coloured by
+    whether the strongest substitution, or for ``mean`` the mean, raises or lowers the class), and a heatmap with a row per base
+    (A, C, G, T) coloured by the change in the class probability, the reference base in grey (so the
+    heatmap also spells the sequence) and skipped ``N`` positions blank.
+
+    Args:
+        result: the mutagenesis result.
+        summary: ``"max_abs"`` (largest |delta| of the three substitutions) or ``"mean"`` (mean delta).
+        width: pixels for the whole sequence (900: 3 px a base at 300 bp).
+        reference_colour: colour of the reference bases' cells.
+    """
+    seq = result.sequence
+    length = len(seq)
+    matrix = result.matrix()  # (L, 4), NaN at the reference base and at skipped positions
+    sums = result.summary(summary)
+    skipped = set(result.skipped)
+    cells, bars = [], []
+    for i, base in enumerate(seq):
+        pos = i + 1
+        if pos in skipped:
+            continue
+        row = matrix[i]
+        sign = float(row[int(np.nanargmax(np.abs(row)))]) if summary == "max_abs" else sums[i]
+        bars.append({"position": pos, "from": pos - 0.5, "to": pos + 0.5, "base": base, "value": sums[i],
+                     "effect": "raises" if sign > 0 else "lowers"})  # fmt: skip
+        for j, alt_base in enumerate("ACGT"):
+            ref = alt_base == base
+            cells.append({"position": pos, "from": pos - 0.5, "to": pos + 0.5, "base": base,
+                          "substitution": alt_base, "delta": None if ref else float(row[j]),
+                          "kind": "reference" if ref else "variant"})  # fmt: skip
+    finite = matrix[~np.isnan(matrix)]
+    top = float(np.abs(finite).max()) if finite.size else 0.0
+    top = top if top > 0 else 1e-6  # a flat result still gets a valid colour scale
+    scale = alt.Scale(domain=[0.5, length + 0.5], nice=False, zero=False)
+    x = alt.X("from:Q", scale=scale, axis=alt.Axis(tickMinStep=1, format="d"), title="position (bp)")
+    x_top = alt.X("from:Q", scale=scale, axis=alt.Axis(labels=False, ticks=False, title=None))
+    tip = [alt.Tooltip("position:Q", title="position"), alt.Tooltip("base:N", title="reference")]
+    how = "largest |delta|" if summary == "max_abs" else "mean delta"
+    bar_track = (
+        alt.Chart(alt.InlineData(values=bars))
+        .mark_rect()
+        .encode(
+            x=x_top,
+            x2="to:Q",
+            y=alt.Y("value:Q", title=how),
+            y2=alt.datum(0),
+            color=alt.Color(
+                "effect:N",
+                scale=alt.Scale(
+                    domain=["lowers", "raises"], range=[MUTAGENESIS_COLOURS[0], MUTAGENESIS_COLOURS[2]]
+                ),
+                title="strongest change" if summary == "max_abs" else "mean change",
+            ),
+            tooltip=[*tip, alt.Tooltip("value:Q", format=".4f", title=how), "effect:N"],
+        )
+        .properties(width=width, height=90)
+    )
+    cell = alt.Chart(alt.InlineData(values=cells)).encode(
+        x=x,
+        x2="to:Q",
+        y=alt.Y("substitution:N", sort=list("ACGT"), title=None),
+        tooltip=[*tip, "substitution:N", alt.Tooltip("delta:Q", format=".4f")],
+    )
+    variants = (
+        cell.mark_rect()
+        .encode(
+            color=alt.Color(
+                "delta:Q",
+                scale=alt.Scale(domain=[-top, 0, top], range=MUTAGENESIS_COLOURS, clamp=True),
+                title=f"change in P({result.label})",
+            )
+        )
+        .transform_filter(alt.datum.kind == "variant")
+    )
+    reference = cell.mark_rect(color=reference_colour).transform_filter(alt.datum.kind == "reference")
+    heatmap = (variants + reference).properties(width=width, height=alt.Step(16))
+    return (
+        alt.vconcat(bar_track, heatmap, spacing=4)
+        .resolve_scale(x="shared", color="independent")
+        .properties(
+            title=f"In-silico mutagenesis of {length:,} bp: change in P({result.label}) from the reference "
+            f"{result.reference:.3f} (grey: reference base)"
+        )
     )

@@ -128,7 +128,7 @@ def run_prediction(choice: TaskChoice, records: list[tuple[str, str]]) -> None:
 
     results = predict_records(choice, records, progress)
     bar.empty()
-    st.session_state["pred_results"] = {"records": records, "results": results}
+    st.session_state["pred_results"] = {"records": records, "results": results, "choice": choice}
 
 
 def show_record(record: tuple[str, str], result: Any) -> None:
@@ -217,6 +217,38 @@ def show_results() -> None:
         else 0
     )
     show_record(records[pick or 0], results[pick or 0])
+    if saved.get("choice") is not None:
+        show_mutagenesis(saved["choice"], records[pick or 0], results[pick or 0])
+
+
+def show_mutagenesis(choice: TaskChoice, record: tuple[str, str], result: Any) -> None:
+    """In-silico mutagenesis of the record, on request: the change in the predicted probability of a class
+    for every single-base substitution, as a track under the sequence and as JSON."""
+    from dnahlm.retrieval.mutagenesis import MAX_LENGTH
+
+    rid, seq = record
+    st.markdown("#### Which bases matter (in-silico mutagenesis)")
+    if len(seq) > MAX_LENGTH:
+        st.caption(f"Only for sequences up to {MAX_LENGTH:,} bp (this one is {len(seq):,}).")
+        return
+    label = st.selectbox("Class followed", list(result.probs), key="pred_mut_label")
+    if not st.button(f"Mutate every base ({3 * len(seq):,} variants)", key="pred_mut_run"):
+        return
+    with st.spinner("Scoring every single-base variant ..."):
+        try:
+            mut = choice.service.mutagenesis(
+                choice.task, seq, pool=choice.pool, method=choice.method or None, label=label
+            )
+        except UserInputError as exc:
+            resources.error_box(exc)
+            return
+    st.altair_chart(charts.mutagenesis_chart(mut), width="stretch")
+    top = ", ".join(f"{e.position} {e.base}>{e.alternative} ({e.delta:+.3f})" for e in mut.top(5))
+    st.caption(f"P({md_line(mut.label)}) = {mut.reference:.3f}; strongest: {md_line(top)}")
+    st.download_button(
+        "Download mutagenesis (JSON)", mut.model_dump_json().encode(), f"{rid}-mutagenesis.json",
+        "application/json", key="pred_mut_download",
+    )  # fmt: skip
 
 
 def render() -> None:

@@ -74,6 +74,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--whole", action="store_true", help="score each query as one sequence, however long (no windows)"
     )
     p.add_argument(
+        "--mutagenesis", action="store_true",
+        help="in-silico mutagenesis of the (one) query: for every position and alternative base, the change "
+        "in the probability of --label; the most important positions, or everything with --json",
+    )  # fmt: skip
+    p.add_argument("--label", help="with --mutagenesis: the class followed (default: the positive label)")
+    p.add_argument("--plot", type=Path, help="with --mutagenesis: save the track as an HTML chart here")
+    p.add_argument(
         "--no-cache",
         action="store_true",
         help="refit 'fused' instead of reusing a fit kept in DNAHLM_HOME/fits",
@@ -126,6 +133,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("name the task: --task NAME (in --index, or one the checkpoint was tuned on)")
     else:
         task = args.task
+    if args.mutagenesis:
+        return _mutagenesis(args, service, task, pool, queries)
+    if args.label or args.plot:
+        raise ConfigError("--label and --plot go with --mutagenesis")
     preds = service.predict(
         task, [s for _, s in queries], pool=pool, method=args.method, window=not args.whole
     )
@@ -147,4 +158,29 @@ def run(args: argparse.Namespace) -> int:
         say(f"task {t.name}: {len(predictor.pool)} pool examples; labels {t.labels}", file=sys.stderr)
         if preds and preds[0].method == "fused":  # which inputs the combination kept
             say(f"fused combines: {', '.join(predictor.fused_inputs)}", file=sys.stderr)
+    return 0
+
+
+def _mutagenesis(args: argparse.Namespace, service, task, pool, queries: list[tuple[str, str]]) -> int:
+    """``--mutagenesis``: the probability change of every single-base substitution of the query."""
+    if len(queries) != 1:
+        raise ConfigError(f"--mutagenesis takes one query; {args.fasta} has {len(queries)} records")
+    qid, seq = queries[0]
+    result = service.mutagenesis(task, seq, pool=pool, method=args.method, label=args.label)
+    if args.plot is not None:
+        from dnahlm.ui.charts import mutagenesis_chart
+
+        mutagenesis_chart(result).save(str(args.plot))
+    if args.json:
+        print(json.dumps({"query": qid, "length": len(seq), "method": args.method, **result.model_dump()}))
+        return 0
+    say(f"{qid} ({len(seq)} bp): P({result.label}) = {result.reference:.3f} [{args.method}]; "
+        f"{result.variants:,} single-base variants scored")  # fmt: skip
+    say("most important positions (the substitution that changes the probability most):")
+    for e in result.top(10):
+        say(
+            f"  {e.position:>5} {e.base}>{e.alternative}  {e.delta:+.3f}  (mean of the three {e.mean_delta:+.3f})"
+        )
+    if args.plot is not None:
+        say(f"track saved to {args.plot}", file=sys.stderr)
     return 0
