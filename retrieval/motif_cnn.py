@@ -97,6 +97,7 @@ class MotifCNN:
         self.config = config or MotifCNNConfig()
         self.seed = seed
         self.nets: list[Any] = []
+        self._weights: list[dict[str, np.ndarray]] = []
         self.epochs: list[int] = []
         """Epochs each network trained (including the patience epochs after its best one)."""
 
@@ -112,6 +113,7 @@ class MotifCNN:
             self._fit_one(sequences, y, self.seed * self.config.models + m) for m in range(self.config.models)
         ]
         self.nets = [net for net, _ in fits]
+        self._weights = []
         self.epochs = [epochs for _, epochs in fits]
         return self
 
@@ -158,18 +160,27 @@ class MotifCNN:
         return net.eval(), epochs
 
     def predict_proba(self, sequences: Sequence[str], batch_size: int = 512) -> np.ndarray:
-        """Class probabilities (N, C) in ``label_ids`` order, the mean of the networks'."""
-        import torch
+        """Class probabilities (N, C) in ``label_ids`` order, the mean of the networks'.
 
-        if not self.nets:
+        Computed with NumPy from the weights (:func:`forward`): scoring needs no torch, so a question
+        answered by a kept fit does not pay for importing it."""
+        if not self.weights:
             raise RuntimeError("MotifCNN.predict_proba before fit")
         out = np.zeros((len(sequences), len(self.label_ids)))
-        with torch.no_grad():
-            for b in range(0, len(sequences), batch_size):
-                codes = torch.from_numpy(encode(sequences[b : b + batch_size], self.config.width))
-                probs = [torch.softmax(net(codes), 1).double().numpy() for net in self.nets]
-                out[b : b + batch_size] = np.mean(probs, axis=0)
+        for b in range(0, len(sequences), batch_size):
+            codes = encode(sequences[b : b + batch_size], self.config.width)
+            out[b : b + batch_size] = np.mean([forward(w, codes, self.config) for w in self.weights], axis=0)
         return out
+
+    @property
+    def weights(self) -> list[dict[str, np.ndarray]]:
+        """Each network's weights as float32 arrays (``conv.weight``, ``conv.bias``, ``out.weight``,
+        ``out.bias``)."""
+        if len(self._weights) != len(self.nets) or not self._weights:
+            self._weights = [
+                {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()} for net in self.nets
+            ]
+        return self._weights
 
     def to_json(self) -> dict[str, Any]:
         """The fitted model as plain numbers (read back with :meth:`from_json`)."""
@@ -178,17 +189,38 @@ class MotifCNN:
             "config": asdict(self.config),
             "seed": self.seed,
             "epochs": self.epochs,
-            "weights": [{k: v.tolist() for k, v in net.state_dict().items()} for net in self.nets],
+            "weights": [{k: v.tolist() for k, v in w.items()} for w in self.weights],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MotifCNN:
-        import torch
-
+        """A fitted model from :meth:`to_json`, ready to score (as NumPy arrays; no torch)."""
         cnn = cls(data["label_ids"], MotifCNNConfig(**data["config"]), seed=int(data["seed"]))
         cnn.epochs = [int(e) for e in data["epochs"]]
-        for weights in data["weights"]:
-            net = _network(cnn.config, len(cnn.label_ids))
-            net.load_state_dict({k: torch.tensor(v, dtype=torch.float32) for k, v in weights.items()})
-            cnn.nets.append(net.eval())
+        cnn._weights = [{k: np.asarray(v, dtype=np.float32) for k, v in w.items()} for w in data["weights"]]
+        cnn.nets = [None] * len(cnn._weights)  # placeholders: only the weights are kept
         return cnn
+
+
+def forward(weights: dict[str, np.ndarray], codes: np.ndarray, config: MotifCNNConfig) -> np.ndarray:
+    """The network's class probabilities (B, C) for base codes (B, L), in NumPy: the same computation as
+    the torch module's ``forward`` in evaluation mode (no dropout)."""
+    x = ONE_HOT[codes]  # (B, L, 4), A C G T order: reversing both axes gives the reverse complement
+    w, bias = weights["conv.weight"], weights["conv.bias"]  # (F, 4, W), (F,)
+
+    def conv(v: np.ndarray) -> np.ndarray:  # (B, L, 4) -> (B, F, L - W + 1), ReLU
+        windows = np.lib.stride_tricks.sliding_window_view(v, w.shape[2], axis=1)  # (B, L-W+1, 4, W)
+        return np.maximum(np.einsum("blcw,fcw->bfl", windows, w, optimize=True) + bias[None, :, None], 0)
+
+    fwd = conv(x)
+    rev = conv(x[:, ::-1, ::-1])
+    best = np.maximum(fwd.max(2), rev.max(2))  # (B, F)
+    length = fwd.shape[2]
+    bins = [  # torch's adaptive average pooling: [floor(i L / S), ceil((i + 1) L / S))
+        fwd[:, :, (i * length) // config.stretches : -(-((i + 1) * length) // config.stretches)].mean(2)
+        for i in range(config.stretches)
+    ]
+    where = np.stack(bins, axis=2).reshape(len(codes), -1)  # (B, F * S), filter-major like flatten(1)
+    z = np.concatenate([best, where], 1) @ weights["out.weight"].T + weights["out.bias"]
+    z = np.exp(z - z.max(1, keepdims=True))
+    return (z / z.sum(1, keepdims=True)).astype(np.float64)

@@ -51,7 +51,6 @@ from .pool import (
     probe_features,
     stratified_folds,
 )
-from .prompting import label_probs
 
 METHODS = ("instruct", "knn", "few-shot", "fused")
 FIT_FORMAT = 5
@@ -174,6 +173,15 @@ class FewShotPredictor:
             self._model = load_model(self._model_path, device=self._device)
         return self._model
 
+    @property
+    def model_dir(self) -> Path:
+        """The checkpoint folder, without loading the model (``fast`` inputs never need it loaded)."""
+        if self._model is not None:
+            return Path(self._model.path)
+        from dnahlm.settings import get_settings
+
+        return Path(self._model_path) if self._model_path else get_settings().default_model_path()
+
     # --------------------------------------------------------------------------------- components
     def instruct_probs(self, sequences: Sequence[str]) -> np.ndarray:
         """Zero-shot label likelihood of the instruction-tuned model, (Q, C)."""
@@ -225,6 +233,8 @@ class FewShotPredictor:
     def _score(
         self, sequences: Sequence[str], shots: Sequence[Sequence[Example]] | None = None
     ) -> np.ndarray:
+        from dnahlm.scoring import label_probs  # torch: only when the language model scores
+
         tokenizer, model = self._lm
         return label_probs(tokenizer, model, self.task, sequences, shots, batch_size=self.config.batch_size)
 
@@ -235,7 +245,7 @@ class FewShotPredictor:
             from dnahlm.heads import TaskHead
 
             self._head = TaskHead.load(
-                self.model.path, self.task, device=self._device, batch_size=self.config.batch_size
+                self.model_dir, self.task, device=self._device, batch_size=self.config.batch_size
             )
         return None if self._head is None else np.asarray(self._head(list(sequences)))
 
@@ -276,7 +286,7 @@ class FewShotPredictor:
         None when the checkpoint keeps no record of its tuning rows."""
         from dnahlm.tuned import untuned_for_task
 
-        return untuned_for_task(self.model.path, self.task.name, [e.sequence for e in self.pool.examples])
+        return untuned_for_task(self.model_dir, self.task.name, [e.sequence for e in self.pool.examples])
 
     @staticmethod
     def _features(components: dict[str, np.ndarray]) -> np.ndarray:
@@ -409,12 +419,10 @@ class FewShotPredictor:
         from dnahlm.index.embed import embedder_spec
 
         h = hashlib.sha256()
-        weights = sorted(Path(self.model.path).glob("*.safetensors"))
-        head = Path(self.model.path) / "heads" / self.task.name
+        weights = sorted(self.model_dir.glob("*.safetensors"))
+        head = self.model_dir / "heads" / self.task.name
         weights += sorted(head.glob("*.safetensors")) if head.is_dir() else []
-        weights += [
-            f for f in (Path(self.model.path) / "tuned_rows.json", head / "tuned_rows.json") if f.is_file()
-        ]
+        weights += [f for f in (self.model_dir / "tuned_rows.json", head / "tuned_rows.json") if f.is_file()]
         key = {
             "format": FIT_FORMAT,
             "task": [self.task.name, self.task.kind, sorted(self.task.labels.items()), self.task.instruction],

@@ -198,7 +198,8 @@ class PredictionService:
             predictor = FewShotPredictor(
                 t,
                 examples_from_store(self.store, t),
-                model=self.loaded,
+                model=self._loaded,
+                model_path=self.model_path,
                 config=self.config(),
                 device=self.device,
             )
@@ -240,7 +241,12 @@ class PredictionService:
             from .predictor import FewShotPredictor
 
             self._pools[key] = FewShotPredictor(
-                task, pool, model=self.loaded, config=self.config(), device=self.device
+                task,
+                pool,
+                model=self._loaded,
+                model_path=self.model_path,
+                config=self.config(),
+                device=self.device,
             )
         return self._pools[key]
 

@@ -92,3 +92,19 @@ def test_encoding_and_clear_errors():
         MotifCNN([0, 1], dataclasses.replace(QUICK, models=0)).fit(seqs, y)
     with pytest.raises(RuntimeError, match="diverged"):
         MotifCNN([0, 1], dataclasses.replace(QUICK, lr=1e20, models=1)).fit(seqs, y)
+
+
+def test_numpy_scoring_equals_the_torch_networks_on_odd_lengths():
+    """Scoring runs in NumPy (no torch import for a kept fit); it must be the torch module's eval forward:
+    both strands, the best match, and adaptive average pooling in stretches of uneven sizes."""
+    import torch
+
+    seqs, y = planted(200, 7)
+    cnn = MotifCNN([0, 1], dataclasses.replace(QUICK, stretches=3), seed=1).fit(seqs, y)
+    queries = [seqs[0], seqs[1][:37], "ACGTN" * 13, "TTGAC"]  # 100, 37, 65 bp and shorter than the width
+    codes = encode(queries, cnn.config.width)
+    with torch.no_grad():
+        expected = np.mean(
+            [torch.softmax(net(torch.from_numpy(codes)), 1).double().numpy() for net in cnn.nets], axis=0
+        )
+    np.testing.assert_allclose(cnn.predict_proba(queries), expected, atol=1e-5)
