@@ -97,33 +97,18 @@ class KnowledgeTools:
     def __init__(
         self, index: str | Path | None = None, *, model: str | Path | None = None, store: Any = None
     ):
-        self._index = Path(index) if index is not None else None
-        self._store = store
+        from dnahlm.retrieval.service import PredictionService
+
         self.model = model
-        self._service: Any = None
+        self.service = PredictionService(index, store=store, model=model)
+        """The prediction service over this index and checkpoint (:mod:`dnahlm.retrieval.service`), the
+        same road as ``dnahlm predict`` and the Predict page; it also holds the open index."""
         self._retrievers: dict[str, Any] = {}  # built once: BM25 indexes the papers, MiniLM loads once
 
     @property
     def store(self) -> Any:
-        if self._store is None:
-            if self._index is None:
-                raise UserInputError("no knowledge index is available: pass --index DIR (or DNAHLM_INDEX)")
-            from dnahlm.index.store import KnowledgeStore
-
-            self._store = KnowledgeStore(self._index)
-        return self._store
-
-    # ------------------------------------------------------------------------------------ predict
-    @property
-    def service(self) -> Any:
-        """The prediction service over this index and checkpoint (:mod:`dnahlm.retrieval.service`), the
-        same one ``dnahlm predict`` and the Predict page use."""
-        if self._service is None:
-            from dnahlm.retrieval.service import PredictionService
-
-            store = self.store if self._index is not None or self._store is not None else None
-            self._service = PredictionService(store=store, model=self.model)
-        return self._service
+        """The open knowledge index (raises a one-line error when there is none)."""
+        return self.service.store
 
     def predict(self, sequence: str, task: str, method: str | None = None) -> Prediction:
         """Predict ``task`` for ``sequence`` from the task's labelled pool in the index (label, class
@@ -186,7 +171,7 @@ class KnowledgeTools:
         if not query.strip():
             raise UserInputError("the search query is empty")
         source = "index"
-        no_index = self._index is None and self._store is None
+        no_index = not self.service.has_index
         if no_index or "papers" not in self.store.collections:
             from .literature import SOURCE_LABEL, reference_retriever
 

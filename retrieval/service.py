@@ -107,6 +107,10 @@ class PredictionService:
         self._index = Path(index) if index is not None else None
         self._store = store
         self.model_path = Path(model) if model is not None else self.settings.default_model_path()
+        if model is not None and loaded is None:  # a folder the user named: refuse a bad one now, in one
+            from dnahlm.checkfiles import check_checkpoint  # line, before any fit (it loads lazily)
+
+            check_checkpoint(self.model_path)
         self._loaded = loaded
         self.device = device
         self._sources: dict[str, _Source] = {}

@@ -630,38 +630,9 @@ def test_a_pdf_pypdf_repairs_is_read_without_its_notes_on_stderr(tmp_path, caplo
 
 def test_predict_scores_a_query_far_longer_than_the_pool_examples_in_windows(world, capsys):
     long_query = SEQ * 10  # 3,000 bp against 100 bp examples: windows of 100 bp, 50 bp apart, at most 64
-    assert (
-        main(
-            [
-                "predict",
-                long_query,
-                "--pool",
-                str(world / "ok.csv"),
-                "--labels",
-                L,
-                "--method",
-                "knn",
-                "--json",
-            ]
-        )
-        == 0
-    )
+    argv = ["predict", long_query, "--pool", str(world / "ok.csv"), "--labels", L, "--method", "knn"]
+    assert main([*argv, "--json"]) == 0
     p = json.loads(capsys.readouterr().out)
     assert p["windows"] == 59 and p["window"][1] - p["window"][0] == 100  # (3000 - 100) // 50 + 1
-    assert (
-        main(
-            [
-                "predict",
-                long_query,
-                "--pool",
-                str(world / "ok.csv"),
-                "--labels",
-                L,
-                "--method",
-                "knn",
-                "--whole",
-            ]
-        )
-        == 0
-    )
+    assert main([*argv, "--whole"]) == 0
     assert capsys.readouterr().out.startswith("query (3000 bp): ")
