@@ -38,6 +38,7 @@ import numpy as np
 from dnahlm.errors import ConfigError, UserInputError
 from dnahlm.sequences import normalize
 from dnahlm.tasks import Example, Task
+from dnahlm.types import METHODS as ALL_METHODS
 from dnahlm.types import Evidence, Prediction
 
 from .motif_cnn import MotifCNN
@@ -52,7 +53,8 @@ from .pool import (
     stratified_folds,
 )
 
-METHODS = ("instruct", "knn", "few-shot", "fused")
+METHODS = tuple(m for m in ALL_METHODS if m != "classifier")
+"""The methods a labelled pool serves (``classifier`` is the checkpoint's head alone: the service runs it)."""
 FIT_FORMAT = 5
 """Version of the cached ``fused`` fit files."""
 MIN_PROBE_POOL = 40

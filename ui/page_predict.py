@@ -17,6 +17,7 @@ import streamlit as st
 
 from dnahlm.errors import UserInputError
 from dnahlm.tasks import KINDS
+from dnahlm.types import METHODS as ALL_METHODS
 from dnahlm.ui import charts, resources
 from dnahlm.ui.card import tuned_tasks
 from dnahlm.ui.predicting import (
@@ -30,7 +31,7 @@ from dnahlm.ui.predicting import (
 from dnahlm.ui.text import md_line
 from dnahlm.ui.uploads import SEQUENCE_SUFFIXES, check_upload, parse_pasted, read_sequences
 
-METHODS = ("fused", "knn", "few-shot", "instruct", "classifier")
+METHODS = ("fused", *(m for m in ALL_METHODS if m != "fused"))  # the default first
 MAX_RECORDS = 500
 SOURCE_LABELS = {
     "index": "Task in the index (labelled pool)",
