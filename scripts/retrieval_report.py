@@ -1,19 +1,34 @@
-"""Per-task quality of every prediction method on our own validation splits, with a k-mer LR baseline.
+"""Per-task quality of every prediction method on our own validation splits, against four simple baselines.
 
     python scripts/retrieval_report.py --splits runs/tiny/splits --tasks-json ../shared/data/gue/tasks.json \
-        [--model DIR] [--tasks tf_0,tf_1] [--limit N] [--seed 0] [--out runs/tiny/retrieval_report.json]
+        [--model DIR] [--tasks tf_0,tf_1] [--limit N] [--seed 0] [--fast-only] \
+        [--out runs/tiny/retrieval_report.json]
 
 For each task the pool is ``<splits>/<task>/train.csv`` and the scored rows ``<splits>/<task>/val.csv``
-(never tuned on). Methods: ``instruct``, ``knn``, ``few-shot``, ``fused`` (one FewShotPredictor, inputs
-computed once and shared), ``classifier`` (the checkpoint's head, where it has one), ``kmer-lr``
-(standardised logistic regression on canonical 5-mer profiles of the whole pool, its L2 strength chosen by
-cross-validation on the pool: the simple baseline), ``probe`` and ``cnn`` (``fused``'s own position-aware
-k-mer probe and motif CNN alone, so the table shows what the model's scores add to them). ``fused - kmer-lr``,
-``fused - probe`` and ``fused - cnn`` are paired bootstrap 95% intervals of the MCC difference over the
-validation rows (2,000 resamples).
+(never tuned on, never used to choose anything). Methods: ``instruct``, ``knn``, ``few-shot``, ``fused`` (one
+FewShotPredictor, inputs computed once and shared), ``classifier`` (the checkpoint's head, where it has
+one), ``probe`` and ``cnn`` (``fused``'s own position-aware k-mer probe and motif CNN alone), and:
+
+- the four baselines of :mod:`dnahlm.retrieval.baselines`, each fitted on the whole pool and tuned on it
+  alone by cross-validation: ``kmer-lr`` (canonical 5-mer LR), ``kmer-knn``, ``small-cnn``, ``onehot-lr``
+  (position-specific one-hot LR);
+- ``fused+onehot``: ``fused``'s combination refitted with the one-hot LR as one more input, stacked as
+  ``fused`` stacks its probe: a one-hot LR trained (and tuned) on the pool rows outside ``fused``'s
+  calibration rows scores those rows out of sample, the combination is refitted on them
+  (``FewShotPredictor.fit_combination``), and for the validation rows the one-hot LR is retrained on the
+  whole pool with the anchor and strength chosen before;
+- ``fast fused`` and ``fast fused+onehot``: the same refit with only the pool-trained inputs (knn, probe,
+  cnn, and onehot), none of the language model's (instruct, few-shot, head).
+
+``fused - X`` etc. are paired bootstrap 95% intervals of the MCC difference over the scored rows (2,000
+resamples). ``_meta.seconds`` has fit and predict seconds of every method; a fast variant's seconds are
+those of the full ``fused`` less the time its language-model calls took (timed inside the same fit and
+pass), plus the one-hot LR and the refit. ``--fast-only`` skips the language model altogether (a predictor
+whose inputs are the pool-trained ones; for tasks where the model's passes are too slow): then ``fused``
+*is* the fast variant and the model's methods are missing.
 ``instruct (pool rows)`` scores instruct on 300 pool rows: for a task the model was tuned on, those rows
 are its tuning data, so the gap to the validation figure shows how in-sample ``fused``'s calibration is.
-Results are saved after each task (atomic JSON) and a re-run skips finished tasks. Prints a markdown table.
+Results are saved after each task (atomic JSON) and a re-run skips finished tasks. Prints markdown tables.
 
 ``--extra-untuned N`` scores more rows, for tighter intervals: N pool rows that neither the checkpoint nor
 the task's head was tuned on (``tuned_rows.json``, :mod:`dnahlm.tuned`; stratified, seeded) are taken out
@@ -24,6 +39,7 @@ validation rows alone. Write these runs to their own ``--out`` file: their pools
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import time
@@ -33,13 +49,24 @@ import numpy as np
 
 from dnahlm.files import write_json_atomic
 from dnahlm.metrics import classification_report, paired_bootstrap_mcc
-from dnahlm.retrieval.pool import LinearProbe
-from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
+from dnahlm.retrieval.baselines import BASELINES, OneHotLR
+from dnahlm.retrieval.pool import LinearModel
+from dnahlm.retrieval.predictor import (
+    METHODS,
+    MIN_PROBE_POOL,
+    POOL_INPUTS,
+    FewShotPredictor,
+    PredictorConfig,
+    _stratified_sample,
+)
 from dnahlm.tasks import get_task, read_pool
 from dnahlm.tuned import untuned_for_task
 
-COMPARED = ("kmer-lr", "probe", "cnn")
-"""Methods whose MCC difference to ``fused`` gets a bootstrap interval."""
+LM_INPUTS = ("instruct", "few-shot", "head")
+"""``fused``'s inputs that run the language model (the fast variants leave them out)."""
+FUSED = ("fused", "fused+onehot", "fast fused", "fast fused+onehot")
+COMPARED = (*BASELINES, "probe", "cnn")
+"""Methods whose MCC difference to each ``fused`` variant gets a bootstrap interval."""
 
 
 def score(task, y, probs) -> dict:
@@ -48,44 +75,162 @@ def score(task, y, probs) -> dict:
     return {k: rep[k] for k in ("n", "accuracy", "macro_f1", "mcc")}
 
 
-def evaluate_task(task, pool, val, model, config, batch: int = 100) -> dict:
+class PoolOnlyPredictor(FewShotPredictor):
+    """A predictor whose ``fused`` has only the pool-trained inputs (``--fast-only``): the language model
+    is loaded for its record of tuned rows but never run."""
+
+    def components(self, sequences, vectors, neighbours, only=None, **kwargs):
+        want = set(POOL_INPUTS) if only is None else set(only) & set(POOL_INPUTS)
+        return super().components(sequences, vectors, neighbours, only=want, **kwargs)
+
+
+def predictor_config(seed: int) -> PredictorConfig:
+    """The predictor's defaults, with every input in ``fused`` (``inputs="full"`` where the predictor has
+    that setting; before it, ``fused`` always combined every input)."""
+    if "inputs" in {f.name for f in dataclasses.fields(PredictorConfig)}:
+        return PredictorConfig(seed=seed, inputs="full")
+    return PredictorConfig(seed=seed)
+
+
+class LMClock:
+    """Seconds spent in a predictor's language-model calls (instruct, few-shot, head), timed by wrapping
+    the predictor's own methods on the instance."""
+
+    def __init__(self, predictor: FewShotPredictor) -> None:
+        self.seconds = 0.0
+        for name in ("instruct_probs", "few_shot_probs", "head_probs"):
+            setattr(predictor, name, self._timed(getattr(predictor, name)))
+
+    def _timed(self, method):
+        def run(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - t0
+
+        return run
+
+
+def calibration_rows(predictor: FewShotPredictor) -> np.ndarray:
+    """The pool rows ``predictor.fit()`` calibrated on (the same draw as the fit's), checked against the
+    fit's own record: their labels and their kNN scores must equal ``predictor.calibration``'s."""
+    pool, cfg = predictor.pool.examples, predictor.config
+    n_cal = min(cfg.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
+    candidates = np.arange(len(pool))
+    if predictor.calibrated_on == "untuned rows":
+        candidates = predictor.untuned_rows()
+    rows = candidates[_stratified_sample([pool[i] for i in candidates], n_cal, cfg.seed)]
+    parts, y = predictor.calibration
+    seqs = [pool[i].sequence for i in rows]
+    vecs = predictor.pool.vectors[rows]
+    knn = predictor.knn_probs(predictor.neighbours(seqs, vecs, exclude_self=True))
+    if not (np.array_equal(predictor.pool.labels[rows], y) and np.allclose(knn, parts["knn"])):
+        raise RuntimeError("the predictor no longer draws its calibration rows as calibration_rows() does")
+    return rows
+
+
+def features(parts: dict[str, np.ndarray], names) -> np.ndarray:
+    """``fused``'s features of these inputs, in this order (as ``FewShotPredictor`` builds them)."""
+    return FewShotPredictor._features({n: parts[n] for n in names})
+
+
+def evaluate_task(task, pool, val, model, config, batch: int = 100, fast_only: bool = False) -> dict:
     y = [e.label for e in val]
     seqs = [e.sequence for e in val]
-    predictor = FewShotPredictor(task, pool, model_path=model, config=config)
+    pool_seqs = [e.sequence for e in pool]
+    pool_y = np.array([e.label for e in pool])
+    predictor = (PoolOnlyPredictor if fast_only else FewShotPredictor)(
+        task, pool, model_path=model, config=config
+    )
+    clock = LMClock(predictor)
+    seconds: dict[str, dict[str, float]] = {}
     t0 = time.perf_counter()
     predictor.fit()
-    fit_s = time.perf_counter() - t0
+    fit_s, lm_fit_s = time.perf_counter() - t0, clock.seconds
     parts: dict[str, list[np.ndarray]] = {}
+    methods = ("knn", "fused") if fast_only else METHODS
     t0 = time.perf_counter()
     for i in range(0, len(seqs), batch):
-        probs, _ = predictor.method_probs(seqs[i : i + batch], METHODS, fused_inputs=True)
+        probs, _ = predictor.method_probs(seqs[i : i + batch], methods, fused_inputs=True)
         for m, p in probs.items():
             parts.setdefault(m, []).append(p)
-    predict_s = time.perf_counter() - t0
+    predict_s, lm_predict_s = time.perf_counter() - t0, clock.seconds - lm_fit_s
+    seconds["fused"] = {"fit": fit_s, "predict": predict_s}
+    val_parts = {m: np.concatenate(p) for m, p in parts.items()}
     # the methods, and fused's other inputs (probe, cnn, head) from the same pass; the head is "classifier"
-    probs = {("classifier" if m == "head" else m): np.concatenate(p) for m, p in parts.items()}
-    baseline = LinearProbe(task, c=None).fit(predictor.pool.vectors, predictor.pool.labels)
-    probs["kmer-lr"] = baseline.predict_proba(predictor.pool.embed(seqs))
+    probs = {("classifier" if m == "head" else m): p for m, p in val_parts.items()}
+    meta_baselines = {}
+    for name, cls in BASELINES.items():
+        t0 = time.perf_counter()
+        b = cls(task.label_ids, seed=config.seed).fit(pool_seqs, pool_y)
+        t1 = time.perf_counter()
+        probs[name] = b.predict_proba(seqs)
+        seconds[name] = {"fit": t1 - t0, "predict": time.perf_counter() - t1}
+        settings = ("k", "c", "kmer", "neighbours", "temperature", "stretches", "anchor", "length")
+        chosen = {k: getattr(b, k) for k in settings if getattr(b, k, None) is not None}
+        meta_baselines[name] = chosen
+    # fused+onehot, stacked: the one-hot LR of the rows outside the calibration split scores those rows
+    cal_parts, cal_y = predictor.calibration
+    cal = calibration_rows(predictor)
+    rest = np.setdiff1d(np.arange(len(pool)), cal)
+    t0 = time.perf_counter()
+    inner = OneHotLR(task.label_ids, seed=config.seed).fit([pool_seqs[i] for i in rest], pool_y[rest])
+    cal_parts = dict(cal_parts, onehot=inner.predict_proba([pool_seqs[i] for i in cal]))
+    outer = OneHotLR(task.label_ids, length=inner.length, anchor=inner.anchor, c=inner.c, seed=config.seed)
+    # for queries it learns from the whole pool, with the settings chosen on the rest (as the probe does)
+    outer.fit(pool_seqs, pool_y)
+    onehot_fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    val_parts["onehot"] = outer.predict_proba(seqs)
+    onehot_predict_s = time.perf_counter() - t0
+    fast = [n for n in POOL_INPUTS if n in cal_parts]
+    inputs = {
+        "fused+onehot": [*predictor.fused_inputs, "onehot"],
+        "fast fused": fast,
+        "fast fused+onehot": [*fast, "onehot"],
+    }
+    for name, names in inputs.items():
+        t0 = time.perf_counter()
+        combo: LinearModel = predictor.fit_combination({n: cal_parts[n] for n in names}, cal_y)
+        comb_fit_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        probs[name] = combo.predict_proba(features(val_parts, names), task.label_ids)
+        comb_predict_s = time.perf_counter() - t0
+        with_onehot = "onehot" in names
+        lm_fit, lm_predict = (0.0, 0.0) if "fast" not in name else (lm_fit_s, lm_predict_s)
+        seconds[name] = {
+            "fit": fit_s - lm_fit + comb_fit_s + (onehot_fit_s if with_onehot else 0.0),
+            "predict": predict_s - lm_predict + comb_predict_s + (onehot_predict_s if with_onehot else 0.0),
+        }
     out = {m: score(task, y, p) for m, p in probs.items()}
     label_of = np.array(task.label_ids)
     pred = {m: label_of[p.argmax(1)] for m, p in probs.items()}
-    for other in COMPARED:
-        if other in pred:
-            out[f"fused - {other}"] = paired_bootstrap_mcc(y, pred["fused"], pred[other])
-    sample = random.Random(1).sample(pool, min(300, len(pool)))
-    out["instruct (pool rows)"] = score(
-        task, [e.label for e in sample], predictor.instruct_probs([e.sequence for e in sample])
-    )
+    for f in FUSED:
+        for other in COMPARED:
+            if other in pred:
+                out[f"{f} - {other}"] = paired_bootstrap_mcc(y, pred[f], pred[other])
+    if not fast_only:
+        sample = random.Random(1).sample(pool, min(300, len(pool)))
+        out["instruct (pool rows)"] = score(
+            task, [e.label for e in sample], predictor.instruct_probs([e.sequence for e in sample])
+        )
     out["_meta"] = {
         "pool": len(pool),
         "val": len(val),
+        "fast_only": fast_only,
         "fit_seconds": round(fit_s, 1),
         "predict_seconds": round(predict_s, 1),
+        "lm_seconds": {"fit": round(lm_fit_s, 1), "predict": round(lm_predict_s, 1)},
+        "seconds": {m: {k: round(v, 2) for k, v in s.items()} for m, s in seconds.items()},
         "fused_inputs": predictor.fused_inputs,
+        "combined_inputs": inputs,
         "input_losses": predictor.input_losses,
         "calibrated_on": predictor.calibrated_on,
+        "calibration_rows": len(cal),
         "seed": config.seed,
-        "kmer_lr_c": baseline.c,
+        "baselines": meta_baselines,
+        "onehot_input": {"length": inner.length, "anchor": inner.anchor, "c": inner.c},
         "probe_c": None if predictor._probe is None else predictor._probe.c,
         "cnn_epochs": None if predictor._cnn is None else predictor._cnn.epochs,
     }
@@ -108,38 +253,51 @@ def take_untuned(pool: list, model: Path, task_name: str, n: int, seed: int = 1)
     return [e for i, e in enumerate(pool) if i not in chosen], [pool[i] for i in sorted(chosen)]
 
 
+ORDER = (
+    "instruct",
+    "classifier",
+    "knn",
+    "few-shot",
+    *BASELINES,
+    "probe",
+    "cnn",
+    *FUSED,
+    "instruct (pool rows)",
+)
+
+
 def table(report: dict) -> str:
-    order = [
-        "instruct",
-        "classifier",
-        "knn",
-        "few-shot",
-        "kmer-lr",
-        "probe",
-        "cnn",
-        "fused",
-        "instruct (pool rows)",
-    ]
+    """Markdown: every method's figures and seconds; each fused variant minus each baseline (95% CI); and
+    whether each variant beats every baseline (point estimate above, and interval above zero)."""
     lines = [
-        "| task | pool | val n | method | accuracy | macro-F1 | MCC |",
-        "|---|---:|---:|---|---:|---:|---:|",
+        "| task | pool | n | method | accuracy | macro-F1 | MCC | fit s | predict s |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for name, res in report.items():
-        for m in order:
+        secs = res["_meta"].get("seconds", {})
+        for m in ORDER:
             if m in res:
-                r = res[m]
+                r, s = res[m], secs.get(m, {})
+                fit = f"{s['fit']:.1f}" if s else ""
+                pred = f"{s['predict']:.1f}" if s else ""
                 lines.append(
                     f"| {name} | {res['_meta']['pool']:,} | {r['n']} | {m} | {r['accuracy']:.3f} | "
-                    f"{r['macro_f1']:.3f} | {r['mcc']:.3f} |"
+                    f"{r['macro_f1']:.3f} | {r['mcc']:.3f} | {fit} | {pred} |"
                 )
-    head = "".join(f" fused - {other} (MCC, 95% CI) |" for other in COMPARED)
-    lines += ["", f"| task |{head}", "|---|" + "---:|" * len(COMPARED)]
-    for name, res in report.items():
-        cells = []
-        for other in COMPARED:
-            d = res.get(f"fused - {other}")
-            cells.append(f"{d['diff']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]" if d else "-")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for f in FUSED:
+        lines += ["", f"| task | {f} MCC |" + "".join(f" {f} - {o} |" for o in COMPARED) + " beats all 4 |"]
+        lines.append("|---|---:|" + "---:|" * len(COMPARED) + "---|")
+        for name, res in report.items():
+            if f not in res:
+                continue
+            cells, point, clear = [], True, True
+            for o in COMPARED:
+                d = res.get(f"{f} - {o}")
+                cells.append(f"{d['diff']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]" if d else "-")
+                if d and o in BASELINES:
+                    point, clear = point and d["diff"] > 0, clear and d["ci95"][0] > 0
+            verdict = "yes, all intervals > 0" if clear else ("yes (point estimates)" if point else "no")
+            lines.append(f"| {name} | {res[f]['mcc']:.3f} | " + " | ".join(cells) + f" | {verdict} |")
     return "\n".join(lines)
 
 
@@ -156,15 +314,26 @@ def main() -> None:
         "--extra-untuned", type=int, default=0, metavar="N",
         help="also score N pool rows the checkpoint was never tuned on (taken out of the pool)",
     )  # fmt: skip
+    ap.add_argument(
+        "--fast-only", action="store_true", help="never run the language model (pool inputs only)"
+    )
+    ap.add_argument("--table", action="store_true", help="only print the tables of --out")
     args = ap.parse_args()
     if args.model is None:
         from dnahlm.settings import get_settings
 
         args.model = get_settings().default_model_path()
+    report = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    if args.table:
+        print(table(report))
+        return
+    if not args.splits.is_dir():
+        raise SystemExit(
+            f"error: --splits {args.splits} is not a folder (make it with `dnahlm train --stages split`)"
+        )
     names = (
         args.tasks.split(",") if args.tasks else sorted(p.name for p in args.splits.iterdir() if p.is_dir())
     )
-    report = json.loads(args.out.read_text()) if args.out.is_file() else {}
     for name in names:
         if name in report:
             continue
@@ -174,7 +343,8 @@ def main() -> None:
         extra: list = []
         if args.extra_untuned:
             pool, extra = take_untuned(pool, args.model, name, args.extra_untuned)
-        report[name] = evaluate_task(task, pool, val + extra, args.model, PredictorConfig(seed=args.seed))
+        config = predictor_config(args.seed)
+        report[name] = evaluate_task(task, pool, val + extra, args.model, config, fast_only=args.fast_only)
         report[name]["_meta"]["untuned_pool_rows_scored"] = len(extra)
         write_json_atomic(args.out, report)
         print(json.dumps({name: report[name]}), flush=True)
