@@ -16,7 +16,8 @@ one), ``probe`` and ``cnn`` (``fused``'s own position-aware k-mer probe and moti
   ``fused`` stacks its probe: a one-hot LR trained (and tuned) on the pool rows outside ``fused``'s
   calibration rows scores those rows out of sample, the combination is refitted on them
   (``FewShotPredictor.fit_combination``), and for the validation rows the one-hot LR is retrained on the
-  whole pool with the anchor and strength chosen before;
+  whole pool with the anchor and strength chosen before (a predictor that has the one-hot input itself
+  does exactly this inside its fit, and then its own scores are used);
 - ``fast fused`` and ``fast fused+onehot``: the same refit with only the pool-trained inputs (knn, probe,
   cnn, and onehot), none of the language model's (instruct, few-shot, head).
 
@@ -62,8 +63,6 @@ from dnahlm.retrieval.predictor import (
 from dnahlm.tasks import get_task, read_pool
 from dnahlm.tuned import untuned_for_task
 
-LM_INPUTS = ("instruct", "few-shot", "head")
-"""``fused``'s inputs that run the language model (the fast variants leave them out)."""
 FUSED = ("fused", "fused+onehot", "fast fused", "fast fused+onehot")
 COMPARED = (*BASELINES, "probe", "cnn")
 """Methods whose MCC difference to each ``fused`` variant gets a bootstrap interval."""
@@ -170,23 +169,32 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100, fast_only: b
         settings = ("k", "c", "kmer", "neighbours", "temperature", "stretches", "anchor", "length")
         chosen = {k: getattr(b, k) for k in settings if getattr(b, k, None) is not None}
         meta_baselines[name] = chosen
-    # fused+onehot, stacked: the one-hot LR of the rows outside the calibration split scores those rows
+    # fused+onehot, stacked: the one-hot LR of the rows outside the calibration split scores those rows.
+    # A predictor that has the one-hot input itself already did exactly this inside fit(): its scores are used.
     cal_parts, cal_y = predictor.calibration
-    cal = calibration_rows(predictor)
-    rest = np.setdiff1d(np.arange(len(pool)), cal)
-    t0 = time.perf_counter()
-    inner = OneHotLR(task.label_ids, seed=config.seed).fit([pool_seqs[i] for i in rest], pool_y[rest])
-    cal_parts = dict(cal_parts, onehot=inner.predict_proba([pool_seqs[i] for i in cal]))
-    outer = OneHotLR(task.label_ids, length=inner.length, anchor=inner.anchor, c=inner.c, seed=config.seed)
-    # for queries it learns from the whole pool, with the settings chosen on the rest (as the probe does)
-    outer.fit(pool_seqs, pool_y)
-    onehot_fit_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    val_parts["onehot"] = outer.predict_proba(seqs)
-    onehot_predict_s = time.perf_counter() - t0
-    fast = [n for n in POOL_INPUTS if n in cal_parts]
+    onehot_fit_s = onehot_predict_s = 0.0
+    if "onehot" in cal_parts and "onehot" in val_parts:
+        onehot = predictor._onehot
+        inner = {"length": onehot.length, "anchor": onehot.anchor, "c": onehot.c, "in_predictor": True}
+    else:
+        cal = calibration_rows(predictor)
+        rest = np.setdiff1d(np.arange(len(pool)), cal)
+        t0 = time.perf_counter()
+        fit = OneHotLR(task.label_ids, seed=config.seed).fit([pool_seqs[i] for i in rest], pool_y[rest])
+        cal_parts = dict(cal_parts, onehot=fit.predict_proba([pool_seqs[i] for i in cal]))
+        # for queries it learns from the whole pool, with the settings chosen on the rest (as the probe does)
+        outer = OneHotLR(task.label_ids, length=fit.length, anchor=fit.anchor, c=fit.c, seed=config.seed)
+        outer.fit(pool_seqs, pool_y)
+        onehot_fit_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        val_parts["onehot"] = outer.predict_proba(seqs)
+        onehot_predict_s = time.perf_counter() - t0
+        inner = {"length": fit.length, "anchor": fit.anchor, "c": fit.c, "in_predictor": False}
+    # every variant is a refit on the same calibration rows with its inputs named, whatever the
+    # predictor's own "fused" combines (``_meta.fused_inputs``)
+    fast = [n for n in POOL_INPUTS if n in cal_parts and n != "onehot"]
     inputs = {
-        "fused+onehot": [*predictor.fused_inputs, "onehot"],
+        "fused+onehot": [*(n for n in cal_parts if n != "onehot"), "onehot"],
         "fast fused": fast,
         "fast fused+onehot": [*fast, "onehot"],
     }
@@ -227,10 +235,10 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100, fast_only: b
         "combined_inputs": inputs,
         "input_losses": predictor.input_losses,
         "calibrated_on": predictor.calibrated_on,
-        "calibration_rows": len(cal),
+        "calibration_rows": len(cal_y),
         "seed": config.seed,
         "baselines": meta_baselines,
-        "onehot_input": {"length": inner.length, "anchor": inner.anchor, "c": inner.c},
+        "onehot_input": inner,
         "probe_c": None if predictor._probe is None else predictor._probe.c,
         "cnn_epochs": None if predictor._cnn is None else predictor._cnn.epochs,
     }
