@@ -12,17 +12,6 @@ builds the graph it runs. Names are imported on first use, so ``import dnahlm.ag
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .ask import Step, ask
 
 __all__ = ["Step", "ask"]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module 'dnahlm.agents' has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.ask")  # the submodule (the package name ask: its function)
-
-    value = getattr(module, name)
-    globals()[name] = value
-    return value

@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from dnahlm.errors import ConfigError
-from dnahlm.types import Answer
+
+if TYPE_CHECKING:  # annotations only: importing dnahlm.agents loads nothing third-party
+    from dnahlm.types import Answer
 
 __all__ = ["Step", "ask"]
 
