@@ -142,8 +142,7 @@ class Toolbox:
             change=mutated.change, length=len(sequence), p_value=p_value, gained=gained, lost=lost
         )
         try:
-            before = self.knowledge.predict(sequence, task)
-            after = self.knowledge.predict(mutated.sequence, task)
+            before, after = self.knowledge.service.predict(task, [sequence, mutated.sequence])  # one pass
         except UserInputError:  # no pool and no tuned head for the task: the motif sites alone
             return effect
         label = positive_label(list(before.probs))

@@ -158,6 +158,7 @@ class FewShotPredictor:
         self._inputs: list[str] = []  # component names the fusion was fitted on, in column order
         self._probe: LinearProbe | None = None
         self._onehot: OneHotLR | None = None
+        self._cache_key: tuple[Path | None] | None = None  # the fit cache's file, once computed
         self._cnn: MotifCNN | None = None
         self._head: Any = False  # False: not looked up yet; None: the checkpoint has no head for this task
         self.calibrated_on: str | None = None
@@ -429,7 +430,15 @@ class FewShotPredictor:
 
     # --------------------------------------------------------------------------------- fit cache
     def _cache_path(self) -> Path | None:
-        """Where this predictor's fit is cached: ``<cache_dir>/<sha256 of everything it depends on>.json``."""
+        """Where this predictor's fit is cached: ``<cache_dir>/<sha256 of everything it depends on>.json``.
+
+        Computed once per predictor (it hashes the checkpoint's weights and the whole pool): a service
+        asks it on every question about an unfitted pool, to see whether ``dnahlm index fit`` has run."""
+        if self._cache_key is None:
+            self._cache_key = (self._cache_file(),)
+        return self._cache_key[0]
+
+    def _cache_file(self) -> Path | None:
         if not self.config.cache_dir:
             return None
         from dnahlm.files import sha256_file
