@@ -1,5 +1,8 @@
 """``FewShotPredictor``: a label, class probabilities and the evidence for each query sequence.
 
+The methods themselves are objects in :mod:`.methods` (one ``probs(queries, ctx)`` interface); the
+predictor holds a pool, those objects and ``fused``'s fitted state (:class:`.methods.FusedFit`).
+
 Methods (fixed spellings, see :data:`dnahlm.types.METHODS`; :mod:`.service` is the one road to them):
 
 - ``instruct``: zero-shot label likelihood of the instruction-tuned model (:mod:`dnahlm.scoring`);
@@ -29,8 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,31 +45,21 @@ from dnahlm.tasks import Example, Task
 from dnahlm.types import METHODS as ALL_METHODS
 from dnahlm.types import Evidence, Prediction
 
-from .baselines import OneHotLR
-from .motif_cnn import MotifCNN
-from .pool import (
-    ExamplePool,
-    LinearModel,
-    LinearProbe,
-    Neighbour,
-    knn_probs,
-    out_of_fold_log_loss,
-    probe_features,
-    stratified_folds,
-)
+from . import methods as m
+from .methods import CNN, POOL_INPUTS, Context, FewShot, FusedFit, Head, Instruct, Knn, Probe, Trained
+from .pool import ExamplePool, LinearModel, Neighbour
 
-METHODS = tuple(m for m in ALL_METHODS if m != "classifier")
+METHODS = tuple(name for name in ALL_METHODS if name != "classifier")
 """The methods a labelled pool serves (``classifier`` is the checkpoint's head alone: the service runs it)."""
-FIT_FORMAT = 6
+FIT_FORMAT = 7
 """Version of the cached ``fused`` fit files."""
-MIN_PROBE_POOL = 40
+MIN_PROBE_POOL = Probe.min_rows
 """Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
-MIN_CNN_POOL = 500
+MIN_CNN_POOL = CNN.min_rows
 """Pool rows (outside the calibration split) needed to train the motif CNN that ``fused`` includes."""
-POOL_INPUTS = ("knn", "probe", "onehot", "cnn")
-"""Inputs of ``fused`` learnt from the pool alone, without the language model (``PredictorConfig.inputs``)."""
 MIN_UNTUNED_PER_LABEL = 20
 """Rows of every label the checkpoint was not tuned on that a pool needs for ``fused`` to calibrate on them."""
+__all__ = ["METHODS", "POOL_INPUTS", "FewShotPredictor", "PredictorConfig"]
 
 
 @dataclass
@@ -125,6 +117,10 @@ class PredictorConfig:
 class FewShotPredictor:
     """Predict a task's labels for sequences from a labelled pool and a DNAHLM checkpoint.
 
+    The methods are objects (:mod:`.methods`, ``self.methods`` and the fit's trained inputs), each
+    answering ``probs(queries, ctx)``; ``fused``'s fitted state is one value (:attr:`fit_state`, a
+    :class:`~.methods.FusedFit`), cached as JSON.
+
     Example:
         .. code-block:: python
 
@@ -154,22 +150,12 @@ class FewShotPredictor:
         self._model = model
         self._model_path = model_path
         self._device = device
-        self._fusion: LinearModel | None = None
-        self._inputs: list[str] = []  # component names the fusion was fitted on, in column order
-        self._probe: LinearProbe | None = None
-        self._onehot: OneHotLR | None = None
+        self.methods: dict[str, m.Method] = {
+            "instruct": Instruct(), "knn": Knn(), "few-shot": FewShot(), "head": Head()
+        }  # fmt: skip
+        """The methods that need no training on the pool (the trained ones belong to the fit)."""
+        self._fit: FusedFit | None = None
         self._cache_key: tuple[Path | None] | None = None  # the fit cache's file, once computed
-        self._cnn: MotifCNN | None = None
-        self._head: Any = False  # False: not looked up yet; None: the checkpoint has no head for this task
-        self.calibrated_on: str | None = None
-        """After :meth:`fit`: ``"untuned rows"`` (pool rows the checkpoint was not tuned on) or ``"pool"``."""
-        self.input_losses: dict[str, float] | None = None
-        """After :meth:`fit` with ``inputs="auto"``: the cross-validated log-loss of each input set ``fused``
-        chose from (None when there was no choice)."""
-        self.calibration: tuple[dict[str, np.ndarray], np.ndarray] | None = None
-        """After a :meth:`fit` (not one read from the cache): the out-of-sample inputs of the calibration
-        rows and their labels, which the combination was fitted on (for diagnostics such as
-        ``scripts/fused_ablation.py``)."""
 
     @property
     def model(self) -> Any:
@@ -189,106 +175,71 @@ class FewShotPredictor:
 
         return Path(self._model_path) if self._model_path else get_settings().default_model_path()
 
-    # --------------------------------------------------------------------------------- components
-    def instruct_probs(self, sequences: Sequence[str]) -> np.ndarray:
-        """Zero-shot label likelihood of the instruction-tuned model, (Q, C)."""
-        return self._score(sequences)
+    def context(
+        self, sequences: Sequence[str], vectors: np.ndarray | None = None, *, exclude_self: bool = False
+    ) -> Context:
+        """The :class:`~.methods.Context` the methods score these (normalised) sequences in."""
+        return Context(
+            self.task, self.config, sequences, pool=self.pool, vectors=vectors, exclude_self=exclude_self,
+            model=lambda: self.model, model_dir=self.model_dir, device=self._device,
+        )  # fmt: skip
 
     def neighbours(
         self, sequences: Sequence[str], vectors: np.ndarray | None = None, *, exclude_self: bool = False
     ) -> list[list[Neighbour]]:
         """Enough nearest pool examples for every method (kNN vote, few-shot candidates, evidence)."""
-        k = max(self.config.k, self.config.shots * len(self.task.labels) * 2, self.config.evidence)
-        return self.pool.search(sequences, k, vectors=vectors, exclude_self=exclude_self)
+        return self.context(sequences, vectors, exclude_self=exclude_self).neighbours
 
-    def knn_probs(self, neighbours: Sequence[Sequence[Neighbour]]) -> np.ndarray:
-        """Similarity-weighted vote of the ``k`` nearest pool examples, (Q, C)."""
-        top = [n[: self.config.k] for n in neighbours]
-        return knn_probs(self.task, top, temperature=self.config.temperature)
-
-    def few_shot_probs(
-        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]],
-        *, exclude_self: bool = False,
-    ) -> np.ndarray:  # fmt: skip
-        """Label likelihood with the most similar pool examples in the prompt, (Q, C)."""
-        return self._score(sequences, self.shots(sequences, vectors, neighbours, exclude_self=exclude_self))
-
-    def shots(
-        self, sequences: Sequence[str], vectors: np.ndarray, neighbours: Sequence[Sequence[Neighbour]],
-        *, exclude_self: bool = False,
-    ) -> list[list[Example]]:  # fmt: skip
-        """Few-shot examples per query, least similar first (the most similar sits next to the query).
-
-        Balanced: the best ``shots // labels`` of each label; otherwise the ``shots`` nearest neighbours.
-        With ``exclude_self`` (the queries are pool rows) a query's own row is never its example; the
-        ``neighbours`` given must then have been found with ``exclude_self`` too.
-        """
-        n = self.config.shots
-        if self.config.balanced:
-            per = max(1, n // len(self.task.labels))
-            chosen = self.pool.search(
-                sequences, per, vectors=vectors, exclude_self=exclude_self, per_label=True
-            )
-        else:
-            chosen = [list(h) for h in neighbours]
-        return [[h.example for h in reversed(hits[:n])] for hits in chosen]
+    # --------------------------------------------------------------------------------- fitted state
+    @property
+    def fit_state(self) -> FusedFit | None:
+        """``fused`` as fitted (here or read from the cache), or None before."""
+        return self._fit
 
     @property
-    def _lm(self) -> tuple[Any, Any]:
-        return self.model.tokenizer, self.model.model
+    def fitted(self) -> bool:
+        """Whether ``fused`` is ready to score (fitted here or read from the cache)."""
+        return self._fit is not None
 
-    def _score(
-        self, sequences: Sequence[str], shots: Sequence[Sequence[Example]] | None = None
-    ) -> np.ndarray:
-        from dnahlm.scoring import label_probs  # torch: only when the language model scores
+    @property
+    def fused_inputs(self) -> list[str]:
+        """The inputs of the fitted ``fused`` combination, e.g. ``["knn", "probe", "onehot", "cnn"]``."""
+        return [] if self._fit is None else list(self._fit.inputs)
 
-        tokenizer, model = self._lm
-        return label_probs(tokenizer, model, self.task, sequences, shots, batch_size=self.config.batch_size)
+    @property
+    def trained(self) -> dict[str, Trained]:
+        """The fit's trained inputs (probe, onehot, cnn where the pool is large enough), by name."""
+        return {} if self._fit is None else dict(self._fit.trained)
 
-    def head_probs(self, sequences: Sequence[str]) -> np.ndarray | None:
-        """Probabilities of the checkpoint's classification head for this task, or None without one
-        (or with one trained on other labels)."""
-        if self._head is False:
-            from dnahlm.heads import TaskHead
+    @property
+    def calibrated_on(self) -> str | None:
+        """After :meth:`fit`: ``"untuned rows"`` (pool rows the checkpoint was not tuned on) or ``"pool"``."""
+        return None if self._fit is None else self._fit.calibrated_on
 
-            self._head = TaskHead.load(
-                self.model_dir, self.task, device=self._device, batch_size=self.config.batch_size
-            )
-        return None if self._head is None else np.asarray(self._head(list(sequences)))
+    @property
+    def input_losses(self) -> dict[str, float] | None:
+        """After :meth:`fit` with ``inputs="auto"``: the cross-validated log-loss of each input set
+        ``fused`` chose from (None when there was no choice)."""
+        return None if self._fit is None else self._fit.input_losses
 
-    # --------------------------------------------------------------------------------- fused
+    @property
+    def calibration(self) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+        """After a :meth:`fit` (not one read from the cache): the out-of-sample inputs of the calibration
+        rows and their labels, which the combination was fitted on."""
+        return None if self._fit is None else self._fit.calibration
+
+    # --------------------------------------------------------------------------------- inputs
     def components(
         self,
-        sequences: Sequence[str],
-        vectors: np.ndarray,
-        neighbours: Sequence[Sequence[Neighbour]],
+        ctx: Context,
         only: Collection[str] | None = None,
         *,
-        exclude_self: bool = False,
-        probe_x: np.ndarray | None = None,
+        trained: Mapping[str, Trained] | None = None,
     ) -> dict[str, np.ndarray]:
-        """Every input of ``fused`` (or those in ``only``), (Q, C) each: instruct, knn, few-shot, and
-        probe / cnn / head where present. ``exclude_self``: the queries are pool rows (when fitting);
-        ``probe_x``: their probe features, already computed."""
-        want = set(only) if only is not None else {*POOL_INPUTS, "instruct", "few-shot", "head"}
-        out = {}
-        if "instruct" in want:
-            out["instruct"] = self.instruct_probs(sequences)
-        if "knn" in want:
-            out["knn"] = self.knn_probs(neighbours)
-        if "few-shot" in want:
-            out["few-shot"] = self.few_shot_probs(sequences, vectors, neighbours, exclude_self=exclude_self)
-        if self._probe is not None and "probe" in want:
-            x = probe_x if probe_x is not None else probe_features(sequences)
-            out["probe"] = self._probe.predict_proba(x)
-        if self._onehot is not None and "onehot" in want:
-            out["onehot"] = self._onehot.predict_proba(sequences)
-        if self._cnn is not None and "cnn" in want:
-            out["cnn"] = self._cnn.predict_proba(sequences)
-        head = self.head_probs(sequences) if "head" in want else None
-        if head is not None:
-            out["head"] = head
-        return out
+        """Every input of ``fused`` (or those in ``only``), (Q, C) each, for the queries of ``ctx``:
+        instruct, knn, few-shot, the ``trained`` inputs (default: the fit's) and the head where present."""
+        available = {**self.methods, **(self.trained if trained is None else trained)}
+        return m.score_inputs(available, ctx.queries, ctx, only)
 
     def untuned_rows(self) -> np.ndarray | None:
         """Pool rows that neither the checkpoint nor this task's head was tuned on (:mod:`dnahlm.tuned`);
@@ -297,20 +248,17 @@ class FewShotPredictor:
 
         return untuned_for_task(self.model_dir, self.task.name, [e.sequence for e in self.pool.examples])
 
-    @staticmethod
-    def _features(components: dict[str, np.ndarray]) -> np.ndarray:
-        return np.log(np.clip(np.concatenate(list(components.values()), axis=1), 1e-6, 1.0))
+    def choose_inputs(
+        self, components: Mapping[str, np.ndarray], labels: np.ndarray
+    ) -> tuple[list[str], dict[str, float] | None]:
+        """The inputs ``fused`` combines, and the losses it chose by (:func:`.methods.choose_inputs`)."""
+        return m.choose_inputs(components, labels, self.config.inputs, self.config.seed)
 
-    @property
-    def fitted(self) -> bool:
-        """Whether ``fused`` is ready to score (fitted here or read from the cache)."""
-        return self._fusion is not None
+    def fit_combination(self, components: Mapping[str, np.ndarray], labels: np.ndarray) -> LinearModel:
+        """The ``fused`` combination fitted on these inputs (Q, C each) of labelled rows."""
+        return m.fit_combination(components, labels, self.config.seed)
 
-    @property
-    def fused_inputs(self) -> list[str]:
-        """The inputs of the fitted ``fused`` combination, e.g. ``["instruct", "knn", "few-shot", "probe"]``."""
-        return list(self._inputs)
-
+    # --------------------------------------------------------------------------------- fit
     def load_fit(self) -> bool:
         """Read a matching earlier fit from the cache (``config.cache_dir``); True when one was found."""
         cached = self._cache_path()
@@ -321,112 +269,57 @@ class FewShotPredictor:
     ) -> FewShotPredictor:
         """Fit ``fused`` on a stratified calibration split of the pool, with out-of-sample inputs.
 
-        The calibration split is ``config.calibration`` rows, at most half the pool; the linear probe is
-        trained on the other rows for the fit (left out when fewer than :data:`MIN_PROBE_POOL` remain), its
-        L2 strength chosen by cross-validation on those rows, then refitted on the whole pool for queries.
-        The motif CNN is trained on the same other rows (left out below :data:`MIN_CNN_POOL`) and kept as
-        it is: refitting it would cost as much again.
-        With ``config.cache_dir`` a matching earlier fit is read back instead (JSON), and a new one is saved
-        there.
+        The calibration split is ``config.calibration`` rows, at most half the pool. The trained inputs
+        (:data:`.methods.TRAINED`: probe, one-hot LR, motif CNN; each left out below its ``min_rows``) are
+        trained and tuned on the other rows, so they score the calibration rows out of sample, as kNN and
+        few-shot do by leaving each row's own example out; after the combination is fitted they are
+        refitted on the whole pool with the settings they chose (the CNN is kept: refitting it would cost
+        as much again). With ``config.cache_dir`` a matching earlier fit is read back instead (JSON), and
+        a new one is saved there.
         """
         cached = self._cache_path()
         if use_cache and cached is not None and self._load_fit(cached):
             return self
-        step = progress or (lambda stage: None)
-        pool = self.pool.examples
-        n_cal = min(self.config.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
-        candidates, self.calibrated_on = np.arange(len(pool)), "pool"
-        fresh = self.untuned_rows()
-        if fresh is not None and len(fresh) < len(pool):
-            per_label = np.bincount(self.pool.labels[fresh], minlength=self.pool.labels.max() + 1)
-            if all(per_label[label] >= MIN_UNTUNED_PER_LABEL for label in set(self.pool.labels.tolist())):
-                candidates, self.calibrated_on = fresh, "untuned rows"
-        cal_idx = candidates[_stratified_sample([pool[i] for i in candidates], n_cal, self.config.seed)]
-        y = self.pool.labels[cal_idx]
-        if len(set(y.tolist())) < 2:
-            raise ConfigError(
-                f"task {self.task.name}: the pool needs examples of at least two labels to fit 'fused'"
-            )
-        rest = np.setdiff1d(np.arange(len(pool)), cal_idx)
-        self._probe = self._onehot = self._cnn = None
-        rest_has_labels = len(set(self.pool.labels[rest].tolist())) >= 2
-        if len(rest) >= MIN_PROBE_POOL and rest_has_labels:
-            step("k-mer probe")
-            probe_x = probe_features([e.sequence for e in pool])
-            self._probe = LinearProbe(self.task, c=None, seed=self.config.seed).fit(
-                probe_x[rest], self.pool.labels[rest]
-            )
-            step("one-hot LR")  # bases at exact positions: what promoter windows and splice sites need
-            self._onehot = OneHotLR(self.task.label_ids, seed=self.config.seed).fit(
-                [pool[i].sequence for i in rest], self.pool.labels[rest]
-            )
-        if self.config.motif_cnn and len(rest) >= MIN_CNN_POOL and rest_has_labels:
-            step("motif CNN")
-            self._cnn = MotifCNN(self.task.label_ids, seed=self.config.seed).fit(
-                [pool[i].sequence for i in rest], self.pool.labels[rest]
-            )
-        seqs = [pool[i].sequence for i in cal_idx]
-        vecs = self.pool.vectors[cal_idx]
-        step("calibration rows")
-        parts = self.components(
-            seqs, vecs, self.neighbours(seqs, vecs, exclude_self=True),
-            only=POOL_INPUTS if self.config.inputs == "fast" else None, exclude_self=True,
-            probe_x=None if self._probe is None else probe_x[cal_idx],
-        )  # fmt: skip
-        self._inputs, self.calibration = self.choose_inputs(parts, y), (parts, y)
-        step("combination")
-        self._fusion = self.fit_combination({n: parts[n] for n in self._inputs}, y)
-        if self._probe is not None:  # as in stacking: the combination was fitted on out-of-sample probe
-            # scores; at query time the probe may learn from the whole pool (with the strength chosen above)
-            self._probe = LinearProbe(self.task, c=self._probe.c, seed=self.config.seed).fit(
-                probe_x, self.pool.labels
-            )
-        if self._onehot is not None:  # likewise, with the window, anchor and strength chosen above
-            o = self._onehot
-            self._onehot = OneHotLR(
-                self.task.label_ids, length=o.length, anchor=o.anchor, c=o.c, seed=self.config.seed
-            ).fit([e.sequence for e in pool], self.pool.labels)
+        self._fit = self._new_fit(progress or (lambda stage: None))
         if cached is not None:
             self._save_fit(cached)
         return self
 
-    def choose_inputs(self, components: dict[str, np.ndarray], labels: np.ndarray) -> list[str]:
-        """The inputs ``fused`` combines: all of ``components``, or only the pool-trained ones
-        (:data:`POOL_INPUTS`) when their combination has the lower 5-fold cross-validated log-loss on these
-        calibration rows (with ``config.inputs="auto"``; it sets :attr:`input_losses`)."""
-        names = list(components)
-        pool_only = [n for n in names if n in POOL_INPUTS]
-        self.input_losses = None
-        if self.config.inputs != "auto" or len(pool_only) in (0, len(names)):
-            return names
-        split = stratified_folds(labels, 5, self.config.seed)
-        if split is None:  # too few rows of some label to cross-validate
-            return names
-        self.input_losses = {
-            key: round(
-                out_of_fold_log_loss(
-                    self._features({n: components[n] for n in subset}), labels, split,
-                    c=1.0, standardise=False, seed=self.config.seed,
-                ),
-                5,
+    def _calibration_split(self) -> tuple[np.ndarray, str]:
+        """The calibration rows (pool indices) and what they were drawn from."""
+        pool, labels = self.pool.examples, self.pool.labels
+        n_cal = min(self.config.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
+        candidates, drawn_from = np.arange(len(pool)), "pool"
+        fresh = self.untuned_rows()
+        if fresh is not None and len(fresh) < len(pool):
+            per_label = np.bincount(labels[fresh], minlength=labels.max() + 1)
+            if all(per_label[label] >= MIN_UNTUNED_PER_LABEL for label in set(labels.tolist())):
+                candidates, drawn_from = fresh, "untuned rows"
+        rows = candidates[m.stratified_sample([pool[i] for i in candidates], n_cal, self.config.seed)]
+        return rows, drawn_from
+
+    def _new_fit(self, step: Callable[[str], None]) -> FusedFit:
+        pool, labels, seed = self.pool.examples, self.pool.labels, self.config.seed
+        cal, drawn_from = self._calibration_split()
+        y = labels[cal]
+        if len(set(y.tolist())) < 2:
+            raise ConfigError(
+                f"task {self.task.name}: the pool needs examples of at least two labels to fit 'fused'"
             )
-            for key, subset in (("all", names), ("pool only", pool_only))
-        }  # fmt: skip
-        return pool_only if self.input_losses["pool only"] < self.input_losses["all"] else names
-
-    def fit_combination(self, components: dict[str, np.ndarray], labels: np.ndarray) -> LinearModel:
-        """The ``fused`` combination fitted on these inputs (Q, C each) of labelled rows."""
-        return LinearModel.fit(self._features(components), labels, c=1.0, seed=self.config.seed)
-
-    def fused_probs(self, components: dict[str, np.ndarray]) -> np.ndarray:
-        """The calibrated combination of :meth:`components` (fitted on first use), (Q, C)."""
-        if self._fusion is None:
-            self.fit()
-        missing = [n for n in self._inputs if n not in components]
-        if missing:
-            raise ConfigError(f"fused was fitted on {self._inputs}, but {missing} are missing now")
-        chosen = {n: components[n] for n in self._inputs}
-        return self._fusion.predict_proba(self._features(chosen), self.task.label_ids)
+        rest = np.setdiff1d(np.arange(len(pool)), cal)
+        trained = m.train_inputs(self.task, [pool[i].sequence for i in rest], labels[rest], self.config, step)
+        step("calibration rows")
+        ctx = self.context([pool[i].sequence for i in cal], self.pool.vectors[cal], exclude_self=True)
+        only = POOL_INPUTS if self.config.inputs == "fast" else None
+        parts = self.components(ctx, only, trained=trained)
+        names, losses = self.choose_inputs(parts, y)
+        step("combination")
+        combination = self.fit_combination({n: parts[n] for n in names}, y)
+        # as in stacking: the combination saw out-of-sample scores; for queries the trained inputs may
+        # learn from the whole pool, with the settings they chose on the other rows
+        everything = [e.sequence for e in pool]
+        trained = {name: t.refit(self.task, everything, labels, seed) for name, t in trained.items()}
+        return FusedFit(names, combination, trained, drawn_from, cal.tolist(), losses, (parts, y))
 
     # --------------------------------------------------------------------------------- fit cache
     def _cache_path(self) -> Path | None:
@@ -464,21 +357,7 @@ class FewShotPredictor:
     def _save_fit(self, path: Path) -> None:
         from dnahlm.files import write_json_atomic
 
-        write_json_atomic(
-            path,
-            {
-                "format": FIT_FORMAT,
-                "task": self.task.name,
-                "inputs": self._inputs,
-                "fusion": self._fusion.to_json(),
-                "probe": None if self._probe is None else self._probe.model.to_json(),
-                "probe_c": None if self._probe is None else self._probe.c,
-                "onehot": None if self._onehot is None else self._onehot.to_json(),
-                "cnn": None if self._cnn is None else self._cnn.to_json(),
-                "calibrated_on": self.calibrated_on,
-                "input_losses": self.input_losses,
-            },
-        )
+        write_json_atomic(path, {"format": FIT_FORMAT, "task": self.task.name, **self._fit.to_json()})
 
     def _load_fit(self, path: Path) -> bool:
         """Read a cached fit; False (and the fit is redone) when it is missing or unreadable."""
@@ -486,19 +365,9 @@ class FewShotPredictor:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != FIT_FORMAT:
                 return False
-            fusion = LinearModel.from_json(data["fusion"])
-            probe = None if data["probe"] is None else LinearModel.from_json(data["probe"])
-            cnn = None if data["cnn"] is None else MotifCNN.from_json(data["cnn"])
-            onehot = None if data["onehot"] is None else OneHotLR.from_json(data["onehot"])
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+            self._fit = FusedFit.from_json(data, self.task, self.config.seed)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError):
             return False
-        self._fusion, self._inputs, self._cnn, self._onehot = fusion, list(data["inputs"]), cnn, onehot
-        self.calibrated_on, self.input_losses = data.get("calibrated_on"), data.get("input_losses")
-        self._probe = (
-            None
-            if probe is None
-            else LinearProbe(self.task, c=data.get("probe_c"), seed=self.config.seed, model=probe)
-        )
         return True
 
     # --------------------------------------------------------------------------------- API
@@ -509,34 +378,29 @@ class FewShotPredictor:
 
         Columns follow ``task.label_ids``. Asking for ``fused`` costs no more than asking for everything;
         with ``fused_inputs`` (and ``fused`` asked for) the result also holds every other input of the
-        combination (``probe``, ``cnn``, ``head`` where present), from the same pass.
+        combination (``probe``, ``onehot``, ``cnn``, ``head`` where present), from the same pass.
         """
-        unknown = [m for m in methods if m not in METHODS]
+        unknown = [name for name in methods if name not in METHODS]
         if unknown:
             raise ConfigError(f"unknown method {unknown[0]!r}; choose one of {', '.join(METHODS)}")
         sequences = [normalize(s, record_id=f"query {i + 1}", iupac=True) for i, s in enumerate(sequences)]
         if "" in sequences:
             raise UserInputError(f"query {sequences.index('') + 1} is empty")
         if not sequences:
-            return {m: np.zeros((0, len(self.task.labels))) for m in methods}, []
-        vectors = self.pool.embed(sequences)
-        neighbours = self.neighbours(sequences, vectors)
-        if "fused" in methods:
-            if self._fusion is None:
-                self.fit()
-            # the fused inputs, the other methods asked for, and with fused_inputs every candidate
-            need = None if fused_inputs else {*self._inputs, *(m for m in methods if m != "fused")}
-            parts = self.components(sequences, vectors, neighbours, only=need)
-            out = {m: parts[m] for m in methods if m != "fused"}
-            out["fused"] = self.fused_probs(parts)
-            extra = {k: v for k, v in parts.items() if k not in METHODS} if fused_inputs else {}
-            return {m: out[m] for m in methods} | extra, neighbours
-        compute = {
-            "instruct": lambda: self.instruct_probs(sequences),
-            "knn": lambda: self.knn_probs(neighbours),
-            "few-shot": lambda: self.few_shot_probs(sequences, vectors, neighbours),
-        }
-        return {m: compute[m]() for m in methods}, neighbours
+            return {name: np.zeros((0, len(self.task.labels))) for name in methods}, []
+        ctx = self.context(sequences)
+        others = [name for name in methods if name != "fused"]
+        if "fused" not in methods:
+            parts = self.components(ctx, others)
+            return {name: parts[name] for name in methods}, ctx.neighbours
+        if self._fit is None:
+            self.fit()
+        # the fused inputs, the other methods asked for, and with fused_inputs every candidate
+        parts = self.components(ctx, None if fused_inputs else {*self._fit.inputs, *others})
+        out = {name: parts[name] for name in others}
+        out["fused"] = self._fit.combine(parts, self.task.label_ids)
+        extra = {k: v for k, v in parts.items() if k not in METHODS} if fused_inputs else {}
+        return {name: out[name] for name in methods} | extra, ctx.neighbours
 
     def predict(self, sequences: Sequence[str], method: str = "fused") -> list[Prediction]:
         """Label, probabilities (by label name) and evidence (nearest pool examples) for each sequence.
@@ -561,19 +425,3 @@ class FewShotPredictor:
             for n in neighbours[: self.config.evidence]
         ]
         return Prediction.from_probs(self.task, row, method, evidence)
-
-
-def _stratified_sample(examples: Sequence[Example], n: int, seed: int) -> np.ndarray:
-    """Indices of up to ``n`` examples, the same share of each label as in ``examples``, seeded, sorted."""
-    if len(examples) <= n:
-        return np.arange(len(examples))
-    by_label: dict[int, list[int]] = {}
-    for i, e in enumerate(examples):
-        by_label.setdefault(e.label, []).append(i)
-    rng = random.Random(seed)
-    out: list[int] = []
-    for label in sorted(by_label):
-        group = by_label[label]
-        take = max(1, round(n * len(group) / len(examples)))
-        out.extend(rng.sample(group, min(take, len(group))))
-    return np.array(sorted(out), dtype=np.int64)

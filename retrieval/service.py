@@ -115,7 +115,7 @@ class PredictionService:
         self.device = device
         self._sources: dict[str, _Source] = {}
         self._pools: dict[tuple[str, int], Any] = {}  # (task name, id of the pool list) -> predictor
-        self._heads: dict[str, Any] = {}
+        self._head: Any = None  # the checkpoint's heads, strict (methods.Head), made on first use
 
     # ------------------------------------------------------------------------------------ resources
     @property
@@ -344,20 +344,19 @@ class PredictionService:
         return _windowed(task, seqs, width, score, pool_size, note, progress)
 
     def _tuned_probs(self, task: Task, parts: list[str], method: str) -> Any:
-        import numpy as np
+        """The checkpoint's own method (``instruct`` or ``classifier``) on these sequences, by the same
+        method objects a predictor uses (:mod:`.methods`)."""
+        from .methods import Context, Head, Instruct
 
         if method == "instruct":
-            from dnahlm.scoring import label_probs
-
-            m = self.loaded
-            return label_probs(m.tokenizer, m.model, task, parts, batch_size=self.settings.batch_size)
-        from dnahlm.heads import TaskHead
-
-        if task.name not in self._heads:
-            self._heads[task.name] = TaskHead.load(
-                self.model_path, task, device=self.device, strict=True, batch_size=self.settings.batch_size
-            )
-        return np.asarray(self._heads[task.name](parts))
+            scorer: Any = Instruct()
+        else:
+            self._head = scorer = self._head or Head(strict=True)
+        ctx = Context(
+            task, self.config(), parts, model=lambda: self.loaded, model_dir=self.model_path,
+            device=self.device,
+        )  # fmt: skip
+        return scorer.probs(parts, ctx)
 
     def mutagenesis(
         self,

@@ -6,7 +6,8 @@
 For each task one ``FewShotPredictor`` is fitted as in ``retrieval_report.py`` (same pool, same rows scored:
 the validation split plus ``--extra-untuned`` pool rows the checkpoint never saw, taken out of the pool).
 Then the combination is refitted, on the same calibration rows and their same out-of-sample inputs, with
-three input sets: all of them (this reproduces ``fused``), the pool-only inputs (kNN, probe, CNN) and the
+three input sets: all of them (``fused`` with ``inputs="full"``), the pool-only inputs (kNN, probe, one-hot
+LR, CNN: the default ``fast`` combination) and the
 model's inputs (instruct, few-shot, head). ``all - pool only`` is a paired bootstrap 95% interval of the MCC
 difference: what the language model adds.
 """
@@ -22,14 +23,11 @@ from retrieval_report import take_untuned
 
 from dnahlm.files import write_json_atomic
 from dnahlm.metrics import mcc, paired_bootstrap_mcc
+from dnahlm.retrieval.methods import MODEL_INPUTS, POOL_INPUTS, features
 from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
 from dnahlm.tasks import get_task, read_pool
 
-SUBSETS = {
-    "all": ("instruct", "knn", "few-shot", "probe", "cnn", "head"),
-    "pool only": ("knn", "probe", "cnn"),
-    "model only": ("instruct", "few-shot", "head"),
-}
+SUBSETS = {"all": (*MODEL_INPUTS, *POOL_INPUTS), "pool only": POOL_INPUTS, "model only": MODEL_INPUTS}
 
 
 def ablate(predictor: FewShotPredictor, sequences: list[str], labels: np.ndarray) -> dict:
@@ -45,7 +43,7 @@ def ablate(predictor: FewShotPredictor, sequences: list[str], labels: np.ndarray
     for subset, names in SUBSETS.items():
         keep = [n for n in calibration if n in names]  # of every candidate, chosen or not
         model = predictor.fit_combination({n: calibration[n] for n in keep}, y)
-        probs = model.predict_proba(predictor._features({n: scored[n] for n in keep}), label_of)
+        probs = model.predict_proba(features({n: scored[n] for n in keep}), label_of)
         preds[subset] = label_of[probs.argmax(1)]
         out[subset] = {"inputs": keep, "mcc": round(mcc(labels, preds[subset]), 4)}
     out["all - pool only"] = paired_bootstrap_mcc(labels, preds["all"], preds["pool only"])
@@ -73,7 +71,8 @@ def main() -> None:
         if args.extra_untuned:
             pool, extra = take_untuned(pool, args.model, name, args.extra_untuned)
             rows += extra
-        predictor = FewShotPredictor(task, pool, model_path=args.model, config=PredictorConfig()).fit()
+        predictor = FewShotPredictor(task, pool, model_path=args.model, config=PredictorConfig(inputs="full"))
+        predictor.fit()
         labels = np.array([e.label for e in rows])
         report[name] = ablate(predictor, [e.sequence for e in rows], labels) | {"rows": len(rows)}
         write_json_atomic(args.out, report)

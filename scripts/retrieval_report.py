@@ -51,15 +51,9 @@ import numpy as np
 from dnahlm.files import write_json_atomic
 from dnahlm.metrics import classification_report, paired_bootstrap_mcc
 from dnahlm.retrieval.baselines import BASELINES, OneHotLR
+from dnahlm.retrieval.methods import MODEL_INPUTS, POOL_INPUTS, features
 from dnahlm.retrieval.pool import LinearModel
-from dnahlm.retrieval.predictor import (
-    METHODS,
-    MIN_PROBE_POOL,
-    POOL_INPUTS,
-    FewShotPredictor,
-    PredictorConfig,
-    _stratified_sample,
-)
+from dnahlm.retrieval.predictor import METHODS, FewShotPredictor, PredictorConfig
 from dnahlm.tasks import get_task, read_pool
 from dnahlm.tuned import untuned_for_task
 
@@ -74,31 +68,24 @@ def score(task, y, probs) -> dict:
     return {k: rep[k] for k in ("n", "accuracy", "macro_f1", "mcc")}
 
 
-class PoolOnlyPredictor(FewShotPredictor):
-    """A predictor whose ``fused`` has only the pool-trained inputs (``--fast-only``): the language model
-    is loaded for its record of tuned rows but never run."""
-
-    def components(self, sequences, vectors, neighbours, only=None, **kwargs):
-        want = set(POOL_INPUTS) if only is None else set(only) & set(POOL_INPUTS)
-        return super().components(sequences, vectors, neighbours, only=want, **kwargs)
-
-
-def predictor_config(seed: int) -> PredictorConfig:
-    """The predictor's defaults, with every input in ``fused`` (``inputs="full"`` where the predictor has
-    that setting; before it, ``fused`` always combined every input)."""
+def predictor_config(seed: int, fast_only: bool = False) -> PredictorConfig:
+    """The predictor's defaults, with every input in ``fused`` (``inputs="full"``), or with ``fast_only``
+    only the pool-trained ones (``inputs="fast"``: the language model is loaded for its record of tuned
+    rows but never run)."""
     if "inputs" in {f.name for f in dataclasses.fields(PredictorConfig)}:
-        return PredictorConfig(seed=seed, inputs="full")
+        return PredictorConfig(seed=seed, inputs="fast" if fast_only else "full")
     return PredictorConfig(seed=seed)
 
 
 class LMClock:
     """Seconds spent in a predictor's language-model calls (instruct, few-shot, head), timed by wrapping
-    the predictor's own methods on the instance."""
+    the ``probs`` of the predictor's own method objects."""
 
     def __init__(self, predictor: FewShotPredictor) -> None:
         self.seconds = 0.0
-        for name in ("instruct_probs", "few_shot_probs", "head_probs"):
-            setattr(predictor, name, self._timed(getattr(predictor, name)))
+        for name in MODEL_INPUTS:
+            method = predictor.methods[name]
+            method.probs = self._timed(method.probs)
 
     def _timed(self, method):
         def run(*args, **kwargs):
@@ -111,37 +98,12 @@ class LMClock:
         return run
 
 
-def calibration_rows(predictor: FewShotPredictor) -> np.ndarray:
-    """The pool rows ``predictor.fit()`` calibrated on (the same draw as the fit's), checked against the
-    fit's own record: their labels and their kNN scores must equal ``predictor.calibration``'s."""
-    pool, cfg = predictor.pool.examples, predictor.config
-    n_cal = min(cfg.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
-    candidates = np.arange(len(pool))
-    if predictor.calibrated_on == "untuned rows":
-        candidates = predictor.untuned_rows()
-    rows = candidates[_stratified_sample([pool[i] for i in candidates], n_cal, cfg.seed)]
-    parts, y = predictor.calibration
-    seqs = [pool[i].sequence for i in rows]
-    vecs = predictor.pool.vectors[rows]
-    knn = predictor.knn_probs(predictor.neighbours(seqs, vecs, exclude_self=True))
-    if not (np.array_equal(predictor.pool.labels[rows], y) and np.allclose(knn, parts["knn"])):
-        raise RuntimeError("the predictor no longer draws its calibration rows as calibration_rows() does")
-    return rows
-
-
-def features(parts: dict[str, np.ndarray], names) -> np.ndarray:
-    """``fused``'s features of these inputs, in this order (as ``FewShotPredictor`` builds them)."""
-    return FewShotPredictor._features({n: parts[n] for n in names})
-
-
 def evaluate_task(task, pool, val, model, config, batch: int = 100, fast_only: bool = False) -> dict:
     y = [e.label for e in val]
     seqs = [e.sequence for e in val]
     pool_seqs = [e.sequence for e in pool]
     pool_y = np.array([e.label for e in pool])
-    predictor = (PoolOnlyPredictor if fast_only else FewShotPredictor)(
-        task, pool, model_path=model, config=config
-    )
+    predictor = FewShotPredictor(task, pool, model_path=model, config=config)
     clock = LMClock(predictor)
     seconds: dict[str, dict[str, float]] = {}
     t0 = time.perf_counter()
@@ -174,10 +136,10 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100, fast_only: b
     cal_parts, cal_y = predictor.calibration
     onehot_fit_s = onehot_predict_s = 0.0
     if "onehot" in cal_parts and "onehot" in val_parts:
-        onehot = predictor._onehot
+        onehot = predictor.trained["onehot"].model
         inner = {"length": onehot.length, "anchor": onehot.anchor, "c": onehot.c, "in_predictor": True}
     else:
-        cal = calibration_rows(predictor)
+        cal = np.array(predictor.fit_state.calibration_rows)
         rest = np.setdiff1d(np.arange(len(pool)), cal)
         t0 = time.perf_counter()
         fit = OneHotLR(task.label_ids, seed=config.seed).fit([pool_seqs[i] for i in rest], pool_y[rest])
@@ -203,7 +165,7 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100, fast_only: b
         combo: LinearModel = predictor.fit_combination({n: cal_parts[n] for n in names}, cal_y)
         comb_fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        probs[name] = combo.predict_proba(features(val_parts, names), task.label_ids)
+        probs[name] = combo.predict_proba(features({n: val_parts[n] for n in names}), task.label_ids)
         comb_predict_s = time.perf_counter() - t0
         with_onehot = "onehot" in names
         lm_fit, lm_predict = (0.0, 0.0) if "fast" not in name else (lm_fit_s, lm_predict_s)
@@ -221,7 +183,9 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100, fast_only: b
     if not fast_only:
         sample = random.Random(1).sample(pool, min(300, len(pool)))
         out["instruct (pool rows)"] = score(
-            task, [e.label for e in sample], predictor.instruct_probs([e.sequence for e in sample])
+            task,
+            [e.label for e in sample],
+            predictor.method_probs([e.sequence for e in sample], ["instruct"])[0]["instruct"],
         )
     out["_meta"] = {
         "pool": len(pool),
@@ -239,8 +203,8 @@ def evaluate_task(task, pool, val, model, config, batch: int = 100, fast_only: b
         "seed": config.seed,
         "baselines": meta_baselines,
         "onehot_input": inner,
-        "probe_c": None if predictor._probe is None else predictor._probe.c,
-        "cnn_epochs": None if predictor._cnn is None else predictor._cnn.epochs,
+        "probe_c": predictor.trained["probe"].c if "probe" in predictor.trained else None,
+        "cnn_epochs": predictor.trained["cnn"].model.epochs if "cnn" in predictor.trained else None,
     }
     return out
 
@@ -351,7 +315,7 @@ def main() -> None:
         extra: list = []
         if args.extra_untuned:
             pool, extra = take_untuned(pool, args.model, name, args.extra_untuned)
-        config = predictor_config(args.seed)
+        config = predictor_config(args.seed, args.fast_only)
         report[name] = evaluate_task(task, pool, val + extra, args.model, config, fast_only=args.fast_only)
         report[name]["_meta"]["untuned_pool_rows_scored"] = len(extra)
         write_json_atomic(args.out, report)

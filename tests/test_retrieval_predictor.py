@@ -220,6 +220,7 @@ def test_fused_fits_are_cached_as_json_and_keyed_by_the_pool(
 
     again.components = no_scoring  # the fit is read back, not recomputed
     again.fit()
+    assert again.fit_state.calibration_rows == first.fit_state.calibration_rows
     assert again.fused_inputs == first.fused_inputs
     seqs = [e.sequence for e in test_rows[:6]]
     del again.components
@@ -232,7 +233,7 @@ def test_fused_fits_are_cached_as_json_and_keyed_by_the_pool(
     files[0].write_text("{not json")
     FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()  # unreadable: refitted
     data = json.loads(files[0].read_text())
-    assert data["format"] == FIT_FORMAT and data["probe_c"] in C_GRID  # the probe's strength is kept
+    assert data["format"] == FIT_FORMAT and data["trained"]["probe"]["c"] in C_GRID  # its strength is kept
 
 
 def test_a_large_pool_adds_the_motif_cnn_and_caches_it(motif_task, tiny_loaded, tmp_path):
@@ -242,7 +243,7 @@ def test_a_large_pool_adds_the_motif_cnn_and_caches_it(motif_task, tiny_loaded, 
     first = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()
     assert first.fused_inputs == ["knn", "probe", "onehot", "cnn"]  # the default: the pool-trained inputs
     probs, _ = first.method_probs([e.sequence for e in test], ["fused"])
-    cnn_alone = first.components([e.sequence for e in test], *_query_inputs(first, test))["cnn"]
+    cnn_alone = first.components(first.context([e.sequence for e in test]), ["cnn"])["cnn"]
     assert np.mean(cnn_alone.argmax(1) == [e.label for e in test]) >= 0.9  # it learnt the task itself
     again = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()  # from the cache
     np.testing.assert_allclose(again.method_probs([e.sequence for e in test], ["fused"])[0]["fused"],
@@ -253,18 +254,12 @@ def test_a_large_pool_adds_the_motif_cnn_and_caches_it(motif_task, tiny_loaded, 
     assert "cnn" not in quick.fused_inputs
 
 
-def _query_inputs(predictor, examples):
-    seqs = [e.sequence for e in examples]
-    vectors = predictor.pool.embed(seqs)
-    return vectors, predictor.neighbours(seqs, vectors)
-
-
 def test_a_small_pool_is_calibrated_on_all_rows_without_the_probe(motif_task, tiny_loaded):
     small = motif_examples(30, 5)
     predictor = FewShotPredictor(
         motif_task, small, model=tiny_loaded, config=PredictorConfig(batch_size=16)
     ).fit()
-    assert predictor._probe is None
+    assert predictor.trained == {} and predictor.fit_state.calibration_rows == list(range(30))
     assert predictor.fused_inputs == ["knn"]
     full = PredictorConfig(batch_size=16, inputs="full")
     predictor = FewShotPredictor(motif_task, small, model=tiny_loaded, config=full).fit()
@@ -282,27 +277,28 @@ def test_fused_drops_the_model_inputs_only_when_they_do_not_help(motif_task, poo
 
     predictor = FewShotPredictor(motif_task, pool, config=PredictorConfig(inputs="auto"))
     weak_model = {"instruct": probs(0.0), "few-shot": probs(0.0), "knn": probs(1.5), "probe": probs(1.5)}
-    assert predictor.choose_inputs(weak_model, y) == ["knn", "probe"]
-    assert predictor.input_losses["pool only"] < predictor.input_losses["all"]
+    names, losses = predictor.choose_inputs(weak_model, y)
+    assert names == ["knn", "probe"] and losses["pool only"] < losses["all"]
     strong_model = {"instruct": probs(3.0), "few-shot": probs(0.0), "knn": probs(0.5), "probe": probs(0.0)}
-    assert predictor.choose_inputs(strong_model, y) == list(strong_model)
-    assert predictor.input_losses["all"] < predictor.input_losses["pool only"]
+    names, losses = predictor.choose_inputs(strong_model, y)
+    assert names == list(strong_model) and losses["all"] < losses["pool only"]
     fixed = FewShotPredictor(motif_task, pool, config=PredictorConfig(inputs="full"))  # keeps every input
-    assert fixed.choose_inputs(weak_model, y) == list(weak_model) and fixed.input_losses is None
+    assert fixed.choose_inputs(weak_model, y) == (list(weak_model), None)
 
 
 def test_fused_without_the_model_inputs_does_not_run_the_model(two_cue_task, tiny_loaded):
     task, pool, test, y_test, _ = two_cue_task
     config = PredictorConfig(calibration=100, shots=2, motif_cnn=False, inputs="full")
     predictor = FewShotPredictor(task, pool, model=tiny_loaded, config=config)
-    predictor.choose_inputs = lambda components, labels: ["knn", "probe"]
+    predictor.choose_inputs = lambda components, labels: (["knn", "probe"], None)
     predictor.fit()
     assert predictor.fused_inputs == ["knn", "probe"] and "instruct" in predictor.calibration[0]
 
     def no_model(*args, **kwargs):
         raise AssertionError("fused on pool inputs only must not score with the language model")
 
-    predictor.instruct_probs = predictor.few_shot_probs = predictor.head_probs = no_model
+    for name in ("instruct", "few-shot", "head"):
+        predictor.methods[name].probs = no_model
     fused = np.array([p.label for p in predictor.predict(test, method="fused")])
     knn = np.array([p.label for p in predictor.predict(test, method="knn")])
     assert np.mean(knn == y_test) < BAR <= np.mean(fused == y_test)  # the two pool inputs still combine

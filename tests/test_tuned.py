@@ -57,13 +57,14 @@ def test_fused_calibrates_on_rows_the_checkpoint_was_not_tuned_on(motif_task, sf
     scored: list[str] = []
     components = predictor.components
 
-    def spy(sequences, *args, **kwargs):
-        scored.extend(sequences)
-        return components(sequences, *args, **kwargs)
+    def spy(ctx, *args, **kwargs):
+        scored.extend(ctx.queries)
+        return components(ctx, *args, **kwargs)
 
     predictor.components = spy
     predictor.fit()
     assert predictor.calibrated_on == "untuned rows"
     assert len(scored) == 60 and set(scored) <= {e.sequence for e in fresh}
+    assert min(predictor.fit_state.calibration_rows) >= len(tuned_rows)  # the fresh rows come last
     few_fresh = FewShotPredictor(motif_task, tuned_rows + fresh[:15], model=sft_loaded, config=config)
     assert few_fresh.fit().calibrated_on == "pool"  # under 20 untuned rows of a label: the whole pool

@@ -124,7 +124,6 @@ def _shoot(page, path: Path, height: int) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 
-@needs_chromium
 def _digest_sequence() -> tuple[str, str]:
     """900 bp without EcoRI/HindIII sites, then one of each: fragments 406, 305 and 201 bp (by hand: EcoRI
     cuts G^AATTC after base 201, HindIII A^AGCTT after base 607 of the 912 bp)."""
@@ -138,6 +137,7 @@ def _digest_sequence() -> tuple[str, str]:
 DIGEST_SEQUENCE, DIGEST_SIZES = _digest_sequence()
 
 
+@needs_chromium
 def test_browser_asks_and_predicts(server, shots):
     from playwright.sync_api import expect, sync_playwright
 

@@ -1,0 +1,474 @@
+"""Prediction methods as small objects behind one interface, and ``fused``'s fitted state as one value.
+
+Every method answers ``probs(queries, ctx)``: class probabilities (Q, C), columns in ``task.label_ids``
+order (``None`` from :class:`Head` when the checkpoint has no head for the task). ``ctx`` (:class:`Context`)
+is what the methods share for one batch of queries: the task, its labelled pool, the knobs, the queries'
+pool vectors and nearest neighbours (computed once, on first use), and the language model (loaded on
+first use, so pool-only methods never load it).
+
+- :class:`Instruct`, :class:`FewShot`: label likelihood of the language model, zero-shot or with similar
+  pool examples in the prompt (:func:`dnahlm.scoring.label_probs`: the one truncation policy);
+- :class:`Knn`: the similarity-weighted vote of the nearest pool examples;
+- :class:`Head`: the checkpoint's classification head for the task;
+- :class:`Probe`, :class:`OneHot`, :class:`CNN` (:data:`TRAINED`): learnt from labelled pool rows
+  (``train``), refitted for queries on the whole pool with the settings they chose (``refit``), saved as
+  JSON.
+
+:class:`FusedFit` is ``fused``: which inputs it combines, the combination (logistic regression on their
+log-probabilities, fitted on out-of-sample inputs of calibration rows), the trained inputs, and how it
+was calibrated. Fitting it (:meth:`dnahlm.retrieval.predictor.FewShotPredictor.fit`) builds a new value;
+nothing on a shared object switches mode while the calibration rows are scored: those rows get their own
+``Context`` with ``exclude_self=True``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+from dnahlm.tasks import Example, Task
+
+from .baselines import OneHotLR
+from .motif_cnn import MotifCNN
+from .pool import (
+    ExamplePool,
+    LinearModel,
+    LinearProbe,
+    Neighbour,
+    knn_probs,
+    out_of_fold_log_loss,
+    probe_features,
+    stratified_folds,
+)
+
+MODEL_INPUTS = ("instruct", "few-shot", "head")
+"""Inputs that run the language model."""
+POOL_INPUTS = ("knn", "probe", "onehot", "cnn")
+"""Inputs of ``fused`` learnt from the pool alone, without the language model (``PredictorConfig.inputs``)."""
+INPUT_ORDER = ("instruct", "knn", "few-shot", "probe", "onehot", "cnn", "head")
+"""Column order of ``fused``'s inputs."""
+
+
+class Context:
+    """What the methods share for one batch of queries.
+
+    Args:
+        task: the task (label names and ids).
+        config: the knobs (:class:`~dnahlm.retrieval.predictor.PredictorConfig`: ``k``, ``shots``,
+            ``balanced``, ``temperature``, ``batch_size``).
+        queries: the query sequences (normalised).
+        pool: the task's labelled pool (None: only the model's methods can run).
+        vectors: the queries' pool vectors when already computed (else computed on first use).
+        exclude_self: the queries are pool rows (when a fit scores its calibration rows): a query's own
+            row is never its neighbour or its example.
+        model: returns the loaded checkpoint (:class:`dnahlm.model.LoadedModel`), called on first use.
+        model_dir: the checkpoint folder (for its heads), without loading the model.
+        device: where a head runs.
+    """
+
+    def __init__(
+        self,
+        task: Task,
+        config: Any,
+        queries: Sequence[str],
+        *,
+        pool: ExamplePool | None = None,
+        vectors: np.ndarray | None = None,
+        exclude_self: bool = False,
+        model: Callable[[], Any] | None = None,
+        model_dir: Path | None = None,
+        device: str | None = None,
+    ) -> None:
+        self.task = task
+        self.config = config
+        self.queries = list(queries)
+        self.pool = pool
+        self.exclude_self = exclude_self
+        self.model_dir = model_dir
+        self.device = device
+        self._model = model
+        if vectors is not None:
+            self.__dict__["vectors"] = vectors
+
+    @cached_property
+    def vectors(self) -> np.ndarray:
+        """The queries' pool vectors (Q, D)."""
+        return self._need_pool().embed(self.queries)
+
+    @cached_property
+    def neighbours(self) -> list[list[Neighbour]]:
+        """Enough nearest pool examples per query for every method (kNN vote, few-shot, evidence)."""
+        c = self.config
+        k = max(c.k, c.shots * len(self.task.labels) * 2, c.evidence)
+        return self._need_pool().search(self.queries, k, vectors=self.vectors, exclude_self=self.exclude_self)
+
+    def lm(self) -> tuple[Any, Any]:
+        """``(tokenizer, model)`` of the checkpoint, loaded on first use."""
+        if self._model is None:
+            raise RuntimeError("this context has no language model")
+        loaded = self._model()
+        return loaded.tokenizer, loaded.model
+
+    def _need_pool(self) -> ExamplePool:
+        if self.pool is None:
+            raise RuntimeError(f"task {self.task.name}: this method needs a labelled pool")
+        return self.pool
+
+
+class Method(Protocol):
+    """A prediction method: ``probs(queries, ctx)`` -> (Q, C), or None where it does not apply."""
+
+    name: str
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray | None: ...
+
+
+# ------------------------------------------------------------------------------------- language model
+class Instruct:
+    """Zero-shot label likelihood of the instruction-tuned model."""
+
+    name = "instruct"
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
+        from dnahlm.scoring import label_probs  # torch: only when the language model scores
+
+        tokenizer, model = ctx.lm()
+        return label_probs(tokenizer, model, ctx.task, queries, batch_size=ctx.config.batch_size)
+
+
+class FewShot:
+    """Label likelihood with the most similar pool examples in the prompt (balanced across labels, least
+    similar first, fitted into the context by :func:`dnahlm.scoring.label_probs`)."""
+
+    name = "few-shot"
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
+        from dnahlm.scoring import label_probs
+
+        tokenizer, model = ctx.lm()
+        shots = self.shots(queries, ctx)
+        return label_probs(tokenizer, model, ctx.task, queries, shots, batch_size=ctx.config.batch_size)
+
+    @staticmethod
+    def shots(queries: Sequence[str], ctx: Context) -> list[list[Example]]:
+        """Few-shot examples per query, least similar first (the most similar sits next to the query).
+
+        Balanced: the best ``shots // labels`` of each label; otherwise the ``shots`` nearest neighbours.
+        """
+        n = ctx.config.shots
+        if ctx.config.balanced:
+            per = max(1, n // len(ctx.task.labels))
+            chosen = ctx._need_pool().search(
+                queries, per, vectors=ctx.vectors, exclude_self=ctx.exclude_self, per_label=True
+            )
+        else:
+            chosen = [list(h) for h in ctx.neighbours]
+        return [[h.example for h in reversed(hits[:n])] for hits in chosen]
+
+
+class Head:
+    """The checkpoint's classification head for the task (looked up once). ``strict``: a missing head,
+    or one trained on other labels, is an error; otherwise :meth:`probs` returns None then."""
+
+    name = "head"
+
+    def __init__(self, *, strict: bool = False) -> None:
+        self.strict = strict
+        self._heads: dict[str, Any] = {}
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray | None:
+        name = ctx.task.name
+        if name not in self._heads:
+            from dnahlm.heads import TaskHead
+
+            self._heads[name] = TaskHead.load(
+                ctx.model_dir, ctx.task, device=ctx.device, strict=self.strict,
+                batch_size=ctx.config.batch_size,
+            )  # fmt: skip
+        head = self._heads[name]
+        return None if head is None else np.asarray(head(list(queries)))
+
+
+# ------------------------------------------------------------------------------------- pool
+class Knn:
+    """Similarity-weighted vote of the ``k`` nearest pool examples (:func:`.pool.knn_probs`)."""
+
+    name = "knn"
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
+        top = [n[: ctx.config.k] for n in ctx.neighbours]
+        return knn_probs(ctx.task, top, temperature=ctx.config.temperature)
+
+
+class Trained:
+    """A method learnt from labelled pool rows; subclasses set ``name`` and ``min_rows``."""
+
+    name: ClassVar[str]
+    min_rows: ClassVar[int]
+    """Training rows (outside the calibration split) it needs to be included in ``fused``."""
+
+    @classmethod
+    def wanted(cls, config: Any) -> bool:
+        """Whether ``config`` includes this input."""
+        return True
+
+    @classmethod
+    def train(cls, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> Trained:
+        """Train (and tune, by cross-validation on these rows only) on labelled rows."""
+        raise NotImplementedError
+
+    def refit(self, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> Trained:
+        """The same method with the settings chosen in :meth:`train`, fitted on these (more) rows."""
+        return self
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
+        raise NotImplementedError
+
+    def to_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> Trained:
+        raise NotImplementedError
+
+
+class Probe(Trained):
+    """Logistic regression on position-aware k-mer vectors (:func:`.pool.probe_features`), its L2
+    strength chosen by cross-validation on the training rows."""
+
+    name = "probe"
+    min_rows = 40
+
+    def __init__(self, probe: LinearProbe) -> None:
+        self.probe = probe
+
+    @property
+    def c(self) -> float:
+        return self.probe.c
+
+    @classmethod
+    def train(cls, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> Probe:
+        return cls(LinearProbe(task, c=None, seed=seed).fit(probe_features(sequences), labels))
+
+    def refit(self, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> Probe:
+        return Probe(LinearProbe(task, c=self.c, seed=seed).fit(probe_features(sequences), labels))
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
+        return self.probe.predict_proba(probe_features(queries))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"c": self.c, "model": self.probe.model.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> Probe:
+        model = LinearModel.from_json(data["model"])
+        return cls(LinearProbe(task, c=float(data["c"]), seed=seed, model=model))
+
+
+class OneHot(Trained):
+    """Position-specific one-hot logistic regression (:class:`.baselines.OneHotLR`: bases at exact places;
+    window, anchor and strength chosen by cross-validation on the training rows)."""
+
+    name = "onehot"
+    min_rows = 40
+
+    def __init__(self, model: OneHotLR) -> None:
+        self.model = model
+
+    @classmethod
+    def train(cls, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> OneHot:
+        return cls(OneHotLR(task.label_ids, seed=seed).fit(list(sequences), labels))
+
+    def refit(self, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> OneHot:
+        m = self.model
+        again = OneHotLR(task.label_ids, length=m.length, anchor=m.anchor, c=m.c, seed=seed)
+        return OneHot(again.fit(list(sequences), labels))
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
+        return self.model.predict_proba(list(queries))
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model.to_json()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> OneHot:
+        return cls(OneHotLR.from_json(data))
+
+
+class CNN(Trained):
+    """The motif CNN (:mod:`.motif_cnn`), trained on the pool. It is kept as trained for queries:
+    refitting it on the whole pool would cost as much again."""
+
+    name = "cnn"
+    min_rows = 500
+
+    def __init__(self, model: MotifCNN) -> None:
+        self.model = model
+
+    @classmethod
+    def wanted(cls, config: Any) -> bool:
+        return bool(config.motif_cnn)
+
+    @classmethod
+    def train(cls, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> CNN:
+        return cls(MotifCNN(task.label_ids, seed=seed).fit(list(sequences), labels))
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
+        return self.model.predict_proba(list(queries))
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model.to_json()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> CNN:
+        return cls(MotifCNN.from_json(data))
+
+
+TRAINED: dict[str, type[Trained]] = {cls.name: cls for cls in (Probe, OneHot, CNN)}
+"""The trained inputs of ``fused``, by name, in column order."""
+TRAINING_STEP = {"probe": "k-mer probe", "onehot": "one-hot LR", "cnn": "motif CNN"}
+"""Progress labels of the trained inputs."""
+
+
+def train_inputs(
+    task: Task, sequences: Sequence[str], labels: np.ndarray, config: Any,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Trained]:  # fmt: skip
+    """Every trained input ``config`` wants whose ``min_rows`` these rows reach (none with one label)."""
+    if len(set(labels.tolist())) < 2:
+        return {}
+    out = {}
+    for name, cls in TRAINED.items():
+        if cls.wanted(config) and len(sequences) >= cls.min_rows:
+            if progress:
+                progress(TRAINING_STEP[name])
+            out[name] = cls.train(task, sequences, labels, config.seed)
+    return out
+
+
+def score_inputs(
+    methods: Mapping[str, Method], queries: Sequence[str], ctx: Context, only: Collection[str] | None = None
+) -> dict[str, np.ndarray]:
+    """``{name: (Q, C)}`` of the ``methods`` (those in ``only``), in :data:`INPUT_ORDER`; a method that
+    does not apply (a head the checkpoint lacks) is left out."""
+    out = {}
+    for name in sorted(methods, key=INPUT_ORDER.index):
+        if only is None or name in only:
+            p = methods[name].probs(queries, ctx)
+            if p is not None:
+                out[name] = p
+    return out
+
+
+# ------------------------------------------------------------------------------------- fused
+def features(inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``fused``'s features of its inputs: their log-probabilities side by side (clipped at 1e-6)."""
+    return np.log(np.clip(np.concatenate(list(inputs.values()), axis=1), 1e-6, 1.0))
+
+
+def fit_combination(inputs: Mapping[str, np.ndarray], labels: np.ndarray, seed: int) -> LinearModel:
+    """The ``fused`` combination fitted on these inputs (Q, C each) of labelled rows."""
+    return LinearModel.fit(features(inputs), labels, c=1.0, seed=seed)
+
+
+def choose_inputs(
+    inputs: Mapping[str, np.ndarray], labels: np.ndarray, mode: str, seed: int
+) -> tuple[list[str], dict[str, float] | None]:
+    """The inputs ``fused`` combines and, for ``mode="auto"``, the losses it chose by.
+
+    All of ``inputs`` (``full``; ``fast`` gets only pool inputs to start with), or with ``auto`` only the
+    pool-trained ones (:data:`POOL_INPUTS`) when their combination has the lower 5-fold cross-validated
+    log-loss on these calibration rows.
+    """
+    names = list(inputs)
+    pool_only = [n for n in names if n in POOL_INPUTS]
+    if mode != "auto" or len(pool_only) in (0, len(names)):
+        return names, None
+    split = stratified_folds(labels, 5, seed)
+    if split is None:  # too few rows of some label to cross-validate
+        return names, None
+    losses = {
+        key: round(
+            out_of_fold_log_loss(
+                features({n: inputs[n] for n in subset}), labels, split, c=1.0, standardise=False, seed=seed
+            ),
+            5,
+        )
+        for key, subset in (("all", names), ("pool only", pool_only))
+    }
+    return (pool_only if losses["pool only"] < losses["all"] else names), losses
+
+
+def stratified_sample(examples: Sequence[Example], n: int, seed: int) -> np.ndarray:
+    """Indices of up to ``n`` examples, the same share of each label as in ``examples``, seeded, sorted."""
+    if len(examples) <= n:
+        return np.arange(len(examples))
+    by_label: dict[int, list[int]] = {}
+    for i, e in enumerate(examples):
+        by_label.setdefault(e.label, []).append(i)
+    rng = random.Random(seed)
+    out: list[int] = []
+    for label in sorted(by_label):
+        group = by_label[label]
+        take = max(1, round(n * len(group) / len(examples)))
+        out.extend(rng.sample(group, min(take, len(group))))
+    return np.array(sorted(out), dtype=np.int64)
+
+
+@dataclass
+class FusedFit:
+    """A fitted ``fused``: saved as JSON (:meth:`to_json`), read back without refitting."""
+
+    inputs: list[str]
+    """The inputs it combines, in column order, e.g. ``["knn", "probe", "onehot", "cnn"]``."""
+    combination: LinearModel
+    """Logistic regression on the inputs' log-probabilities (:func:`features`)."""
+    trained: dict[str, Trained]
+    """The trained inputs, as refitted for queries."""
+    calibrated_on: str
+    """``"untuned rows"`` (pool rows the checkpoint was not tuned on) or ``"pool"``."""
+    calibration_rows: list[int]
+    """The pool rows the combination was fitted on."""
+    input_losses: dict[str, float] | None = None
+    """With ``inputs="auto"``: the cross-validated log-loss of each input set it chose from."""
+    calibration: tuple[dict[str, np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+    """After a fit (not one read back): the calibration rows' out-of-sample inputs and labels (for
+    diagnostics such as ``scripts/fused_ablation.py``)."""
+
+    def combine(self, inputs: Mapping[str, np.ndarray], label_ids: Sequence[int]) -> np.ndarray:
+        """``fused``'s probabilities (Q, C) from its inputs' (any extra inputs are ignored)."""
+        missing = [n for n in self.inputs if n not in inputs]
+        if missing:
+            from dnahlm.errors import ConfigError
+
+            raise ConfigError(f"fused was fitted on {self.inputs}, but {missing} are missing now")
+        return self.combination.predict_proba(features({n: inputs[n] for n in self.inputs}), label_ids)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs,
+            "combination": self.combination.to_json(),
+            "trained": {name: m.to_json() for name, m in self.trained.items()},
+            "calibrated_on": self.calibrated_on,
+            "calibration_rows": self.calibration_rows,
+            "input_losses": self.input_losses,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> FusedFit:
+        """Read a saved fit back (KeyError, TypeError or ValueError when it is damaged)."""
+        trained = {name: TRAINED[name].from_json(d, task, seed) for name, d in data["trained"].items()}
+        return cls(
+            inputs=[str(n) for n in data["inputs"]],
+            combination=LinearModel.from_json(data["combination"]),
+            trained=trained,
+            calibrated_on=str(data["calibrated_on"]),
+            calibration_rows=[int(i) for i in data["calibration_rows"]],
+            input_losses=data.get("input_losses"),
+        )
