@@ -38,7 +38,7 @@ class PredictionSettings(BaseModel):
     )
     fused_inputs: Literal["fast", "full", "auto"] = Field(
         default="fast",
-        description="What 'fused' combines: 'fast' the pool-trained inputs (kNN, k-mer probe, motif CNN; no "
+        description="What 'fused' combines: 'fast' the pool-trained inputs (kNN, tuned k-mer kNN, k-mer probe, one-hot LR, CNN; no "
         "language-model pass), 'full' also the model's (instruct, few-shot, head), 'auto' whichever has the "
         "lower cross-validated log-loss on the calibration rows. See the README for why 'fast' is the default.",
     )

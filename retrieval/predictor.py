@@ -9,21 +9,22 @@ Methods (fixed spellings, see :data:`dnahlm.types.METHODS`; :mod:`.service` is t
 - ``knn``: similarity-weighted vote of the ``k`` most similar pool examples (:mod:`.pool`);
 - ``few-shot``: label likelihood with the most similar pool examples in the prompt, balanced across labels
   and fitted into the context with the real tokenizer;
-- ``fused``: multinomial logistic regression on the log-probabilities of the methods above, of a linear
-  probe on the pool's position-aware k-mer vectors (:func:`.pool.probe_features`; its L2 strength chosen by
+- ``fused``: multinomial logistic regression on the log-probabilities of the methods above, of a tuned
+  k-mer kNN vote (:class:`.methods.TunedKnn`: k-mer size, neighbours and temperature chosen by
+  leave-one-out on the pool), of a linear probe on the pool's position-aware k-mer vectors (:func:`.pool.probe_features`; its L2 strength chosen by
   cross-validation on the pool), of a position-specific one-hot logistic regression
   (:class:`.baselines.OneHotLR`: bases at exact places, window anchor and strength chosen by cross-validation
   on the pool; it lifted splice MCC from 0.541 to 0.663), of a motif CNN trained on the pool (:mod:`.motif_cnn`; pools of at least
   :data:`MIN_CNN_POOL` rows), and of the task's classification head
   when the checkpoint has one with the same labels. It is fitted on a calibration split of the pool only:
-  the probe, the one-hot LR and the CNN are trained on the rest of the pool, and for the calibration rows kNN and few-shot
+  the tuned kNN, the probe, the one-hot LR and the CNN are trained on the rest of the pool, and for the calibration rows kNN and few-shot
   see the pool without the row itself, so the fit sees out-of-sample scores. It needs nothing but the labelled pool, so
   it works for a task the model has never been tuned on. For a task the checkpoint *was* tuned on, the
   pool is often its tuning data, and the model scores its own tuning rows better than new ones; so when the
   checkpoint records the rows it was tuned on (:mod:`dnahlm.tuned`) and the pool has at least
   :data:`MIN_UNTUNED_PER_LABEL` other rows of each label, the calibration rows are drawn from those.
   :attr:`FewShotPredictor.calibrated_on` says which happened. :attr:`PredictorConfig.inputs` says which
-  inputs it combines: ``fast`` (the default) only the pool-trained ones (kNN, probe, one-hot LR, CNN: no language-model
+  inputs it combines: ``fast`` (the default) only the pool-trained ones (the two kNN votes, probe, one-hot LR, CNN: no language-model
   pass, so it fits and scores in a fraction of the time), ``full`` also the model's, ``auto`` whichever
   has the lower cross-validated log-loss on the calibration rows.
 """

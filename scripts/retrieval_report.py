@@ -18,7 +18,7 @@ one), ``probe`` and ``cnn`` (``fused``'s own position-aware k-mer probe and moti
   (``FewShotPredictor.fit_combination``), and for the validation rows the one-hot LR is retrained on the
   whole pool with the anchor and strength chosen before (a predictor that has the one-hot input itself
   does exactly this inside its fit, and then its own scores are used);
-- ``fast fused`` and ``fast fused+onehot``: the same refit with only the pool-trained inputs (knn, probe,
+- ``fast fused`` and ``fast fused+onehot``: the same refit with only the pool-trained inputs (knn, tuned-knn, probe,
   cnn, and onehot), none of the language model's (instruct, few-shot, head).
 
 ``fused - X`` etc. are paired bootstrap 95% intervals of the MCC difference over the scored rows (2,000

@@ -47,15 +47,16 @@ def test_a_saved_fused_fit_scores_as_the_one_it_was_saved_from(motif_task):
     seqs = [e.sequence for e in examples]
     y = np.array([e.label for e in examples])
     trained = train_inputs(task, seqs[:200], y[:200], PredictorConfig(motif_cnn=False))
-    assert list(trained) == ["probe", "onehot"]  # 200 rows: too few for the CNN (500)
+    assert list(trained) == ["tuned-knn", "probe", "onehot"]  # 200 rows: too few for the CNN (500)
     pool = ExamplePool(task, examples[:200])
     cal = seqs[200:]
     ctx = context(task, pool, cal)
     parts = {"knn": Knn().probs(cal, ctx), **{n: t.probs(cal, ctx) for n, t in trained.items()}}
     fit = FusedFit(list(parts), fit_combination(parts, y[200:], 0), trained, "pool", list(range(200, 300)))
     again = FusedFit.from_json(fit.to_json(), task, 0)
-    assert again.calibration_rows == list(range(200, 300)) and again.inputs == ["knn", "probe", "onehot"]
+    assert again.calibration_rows == list(range(200, 300)) and again.inputs == ["knn", *trained]
     assert again.trained["probe"].c == trained["probe"].c
+    # read back, the tuned kNN rebuilds its vote from the context's pool (the rows it was trained on)
     again_parts = {"knn": parts["knn"], **{n: t.probs(cal, ctx) for n, t in again.trained.items()}}
     np.testing.assert_allclose(  # weights kept as float32 in JSON
         again.combine(again_parts, task.label_ids), fit.combine(parts, task.label_ids), rtol=1e-5, atol=1e-7

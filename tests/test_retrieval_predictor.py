@@ -79,7 +79,7 @@ def test_fused_combines_every_method_and_the_head(motif_task, pool, test_rows, s
     config = PredictorConfig(calibration=60, k=8, shots=2, batch_size=16, inputs="full")
     predictor = FewShotPredictor(motif_task, pool, model=sft_loaded, config=config).fit()
     # instruct, knn, few-shot, the k-mer probe and the checkpoint's head: two classes each
-    assert predictor.fused_inputs == ["instruct", "knn", "few-shot", "probe", "onehot", "head"]
+    assert predictor.fused_inputs == ["instruct", "knn", "tuned-knn", "few-shot", "probe", "onehot", "head"]
     assert predictor.input_losses is None  # no input selection unless asked for
     # (what fused adds over its inputs is measured on a task no single input can read: see the two-cue
     # tests below; on this one kNN alone is already right on every row)
@@ -187,8 +187,8 @@ def test_fused_reads_two_cues_that_no_single_input_reads(two_cue_task, tiny_load
     assert (
         predictor.fused_inputs
         == {  # no head: the checkpoint has none for this task
-            "fast": ["knn", "probe", "onehot"],
-            "full": ["instruct", "knn", "few-shot", "probe", "onehot"],
+            "fast": ["knn", "tuned-knn", "probe", "onehot"],
+            "full": ["instruct", "knn", "tuned-knn", "few-shot", "probe", "onehot"],
         }[inputs]
     )
     methods = [m for m in ("instruct", "knn", "few-shot") if m in predictor.fused_inputs]
@@ -241,7 +241,7 @@ def test_a_large_pool_adds_the_motif_cnn_and_caches_it(motif_task, tiny_loaded, 
     test = motif_examples(30, 32)
     config = PredictorConfig(calibration=60, batch_size=16, cache_dir=str(tmp_path))
     first = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()
-    assert first.fused_inputs == ["knn", "probe", "onehot", "cnn"]  # the default: the pool-trained inputs
+    assert first.fused_inputs == ["knn", "tuned-knn", "probe", "onehot", "cnn"]  # the default: the pool-trained inputs
     probs, _ = first.method_probs([e.sequence for e in test], ["fused"])
     cnn_alone = first.components(first.context([e.sequence for e in test]), ["cnn"])["cnn"]
     assert np.mean(cnn_alone.argmax(1) == [e.label for e in test]) >= 0.9  # it learnt the task itself
