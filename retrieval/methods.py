@@ -32,6 +32,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from dnahlm.errors import ConfigError
 from dnahlm.tasks import Example, Task
 
 from .baselines import KmerKNN, OneHotLR
@@ -99,14 +100,14 @@ class Context:
     @cached_property
     def vectors(self) -> np.ndarray:
         """The queries' pool vectors (Q, D)."""
-        return self._need_pool().embed(self.queries)
+        return self.need_pool().embed(self.queries)
 
     @cached_property
     def neighbours(self) -> list[list[Neighbour]]:
         """Enough nearest pool examples per query for every method (kNN vote, few-shot, evidence)."""
         c = self.config
         k = max(c.k, c.shots * len(self.task.labels) * 2, c.evidence)
-        return self._need_pool().search(self.queries, k, vectors=self.vectors, exclude_self=self.exclude_self)
+        return self.need_pool().search(self.queries, k, vectors=self.vectors, exclude_self=self.exclude_self)
 
     def lm(self) -> tuple[Any, Any]:
         """``(tokenizer, model)`` of the checkpoint, loaded on first use."""
@@ -115,7 +116,8 @@ class Context:
         loaded = self._model()
         return loaded.tokenizer, loaded.model
 
-    def _need_pool(self) -> ExamplePool:
+    def need_pool(self) -> ExamplePool:
+        """The task's labelled pool (RuntimeError for a context without one: a model-only task)."""
         if self.pool is None:
             raise RuntimeError(f"task {self.task.name}: this method needs a labelled pool")
         return self.pool
@@ -164,7 +166,7 @@ class FewShot:
         n = ctx.config.shots
         if ctx.config.balanced:
             per = max(1, n // len(ctx.task.labels))
-            chosen = ctx._need_pool().search(
+            chosen = ctx.need_pool().search(
                 queries, per, vectors=ctx.vectors, exclude_self=ctx.exclude_self, per_label=True
             )
         else:
@@ -210,6 +212,8 @@ class Trained:
     """A method learnt from labelled pool rows; subclasses set ``name`` and ``min_rows``."""
 
     name: ClassVar[str]
+    step: ClassVar[str]
+    """What a fit's progress line calls it."""
     min_rows: ClassVar[int]
     """Training rows (outside the calibration split) it needs to be included in ``fused``."""
 
@@ -247,12 +251,12 @@ class TunedKnn(Trained):
     takes 0.1 s)."""
 
     name = "tuned-knn"
+    step = "tuned kNN"
     min_rows = 40
 
     def __init__(self, model: KmerKNN | None, settings: dict[str, Any]) -> None:
-        self.model = model  # None: rebuilt from the pool when first asked
+        self.model = model  # None (read back from JSON): rebuilt from the context's pool when first asked
         self.settings = settings
-        self._pool_id: int | None = None
 
     @classmethod
     def train(cls, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> TunedKnn:
@@ -267,12 +271,11 @@ class TunedKnn(Trained):
         )
 
     def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
-        if self.model is None or (self._pool_id is not None and self._pool_id != id(ctx.pool)):
-            pool = ctx._need_pool()
+        if self.model is None:
+            pool = ctx.need_pool()
             self.model = KmerKNN(ctx.task.label_ids, **self.settings).fit(
                 [e.sequence for e in pool.examples], pool.labels
             )
-            self._pool_id = id(ctx.pool)
         return self.model.predict_proba(list(queries))
 
     def to_json(self) -> dict[str, Any]:
@@ -290,6 +293,7 @@ class Probe(Trained):
     strength chosen by cross-validation on the training rows."""
 
     name = "probe"
+    step = "k-mer probe"
     min_rows = 40
 
     def __init__(self, probe: LinearProbe) -> None:
@@ -318,15 +322,34 @@ class Probe(Trained):
         return cls(LinearProbe(task, c=float(data["c"]), seed=seed, model=model))
 
 
-class OneHot(Trained):
+class _Saved(Trained):
+    """A trained input that is one model with ``predict_proba(sequences)`` and ``to_json`` /
+    ``from_json`` (``model_class``)."""
+
+    model_class: ClassVar[Any]
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
+        return self.model.predict_proba(list(queries))
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model.to_json()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> Trained:
+        return cls(cls.model_class.from_json(data))
+
+
+class OneHot(_Saved):
     """Position-specific one-hot logistic regression (:class:`.baselines.OneHotLR`: bases at exact places;
     window, anchor and strength chosen by cross-validation on the training rows)."""
 
     name = "onehot"
+    step = "one-hot LR"
     min_rows = 40
-
-    def __init__(self, model: OneHotLR) -> None:
-        self.model = model
+    model_class = OneHotLR
 
     @classmethod
     def train(cls, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> OneHot:
@@ -337,26 +360,15 @@ class OneHot(Trained):
         again = OneHotLR(task.label_ids, length=m.length, anchor=m.anchor, c=m.c, seed=seed)
         return OneHot(again.fit(list(sequences), labels))
 
-    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
-        return self.model.predict_proba(list(queries))
 
-    def to_json(self) -> dict[str, Any]:
-        return self.model.to_json()
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> OneHot:
-        return cls(OneHotLR.from_json(data))
-
-
-class CNN(Trained):
+class CNN(_Saved):
     """The motif CNN (:mod:`.motif_cnn`), trained on the pool. It is kept as trained for queries:
     refitting it on the whole pool would cost as much again."""
 
     name = "cnn"
+    step = "motif CNN"
     min_rows = 500
-
-    def __init__(self, model: MotifCNN) -> None:
-        self.model = model
+    model_class = MotifCNN
 
     @classmethod
     def wanted(cls, config: Any) -> bool:
@@ -366,21 +378,9 @@ class CNN(Trained):
     def train(cls, task: Task, sequences: Sequence[str], labels: np.ndarray, seed: int) -> CNN:
         return cls(MotifCNN(task.label_ids, seed=seed).fit(list(sequences), labels))
 
-    def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
-        return self.model.predict_proba(list(queries))
-
-    def to_json(self) -> dict[str, Any]:
-        return self.model.to_json()
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> CNN:
-        return cls(MotifCNN.from_json(data))
-
 
 TRAINED: dict[str, type[Trained]] = {cls.name: cls for cls in (TunedKnn, Probe, OneHot, CNN)}
 """The trained inputs of ``fused``, by name, in column order."""
-TRAINING_STEP = {"tuned-knn": "tuned kNN", "probe": "k-mer probe", "onehot": "one-hot LR", "cnn": "CNN"}
-"""Progress labels of the trained inputs."""
 
 
 def train_inputs(
@@ -394,7 +394,7 @@ def train_inputs(
     for name, cls in TRAINED.items():
         if cls.wanted(config) and len(sequences) >= cls.min_rows:
             if progress:
-                progress(TRAINING_STEP[name])
+                progress(cls.step)
             out[name] = cls.train(task, sequences, labels, config.seed)
     return out
 
@@ -492,8 +492,6 @@ class FusedFit:
         """``fused``'s probabilities (Q, C) from its inputs' (any extra inputs are ignored)."""
         missing = [n for n in self.inputs if n not in inputs]
         if missing:
-            from dnahlm.errors import ConfigError
-
             raise ConfigError(f"fused was fitted on {self.inputs}, but {missing} are missing now")
         return self.combination.predict_proba(features({n: inputs[n] for n in self.inputs}), label_ids)
 

@@ -185,12 +185,6 @@ class FewShotPredictor:
             model=lambda: self.model, model_dir=self.model_dir, device=self._device,
         )  # fmt: skip
 
-    def neighbours(
-        self, sequences: Sequence[str], vectors: np.ndarray | None = None, *, exclude_self: bool = False
-    ) -> list[list[Neighbour]]:
-        """Enough nearest pool examples for every method (kNN vote, few-shot candidates, evidence)."""
-        return self.context(sequences, vectors, exclude_self=exclude_self).neighbours
-
     # --------------------------------------------------------------------------------- fitted state
     @property
     def fit_state(self) -> FusedFit | None:

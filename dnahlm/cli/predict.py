@@ -66,7 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument(
         "--inputs", choices=("fast", "full", "auto"), default=defaults.fused_inputs,
-        help="what 'fused' combines: fast = the pool-trained inputs (kNN, k-mer probe, motif CNN), full = "
+        help="what 'fused' combines: fast = the pool-trained inputs (kNN, tuned k-mer kNN, k-mer probe, "
+        "one-hot LR, motif CNN), full = "
         "also the language model's scores, auto = whichever cross-validates better on the pool "
         f"(default {defaults.fused_inputs}; see the README)",
     )  # fmt: skip
