@@ -90,7 +90,7 @@ class PredictorConfig:
     pass: tf_0 pool of 5,000 rows, 1,345 predictions/s instead of 32); ``full``, also the model's
     (instruct, few-shot, head); ``auto``, the model's left out when the pool-trained ones alone have the
     lower 5-fold cross-validated log-loss on the calibration rows. ``fast`` is the default because the
-    model's inputs moved MCC by -0.022 to +0.009 on the six GUE validation splits at 42x the cost
+    model's inputs moved MCC by -0.020 to +0.017 on the six GUE tasks at 42x the cost
     (docs/model-card.md)."""
     batch_size: int = 32
     seed: int = 0
