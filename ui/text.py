@@ -11,8 +11,8 @@ them, and the escape shows the character itself).
 Some of Streamlit's rewrites run on the parsed text, after escapes are undone, so a backslash cannot stop
 them: bare URLs and e-mail addresses (GFM autolinks), ``:material_home:`` / ``:material/home:`` icons and
 the ``:streamlit:`` logo. A word joiner (U+2060, invisible and never a line break) after ``://``'s colon,
-inside ``www.``, after ``@`` and after a colon that starts a name breaks each of those patterns; the text
-still reads the same.
+inside ``www.``, after ``@``, after a colon that starts a name and after one that opens a shortcode of
+digits or signs (``:0:``, ``:+1:``) breaks each of those patterns; the text still reads the same.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = ["md_escape", "md_line"]
 
 WORD_JOINER = "\u2060"
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
-_UNPARSED = re.compile(r"(?<=:)(?=[A-Za-z/])|(?<=@)|(?<=\bwww)(?=\.)", re.IGNORECASE)
+_UNPARSED = re.compile(r"(?<=:)(?=[A-Za-z/]|[\w+-]+:)|(?<=@)|(?<=\bwww)(?=\.)", re.IGNORECASE)
 _TYPOGRAPHY = re.compile(r"(?<=[<>~-])(?=[-=>])")  # "->", "<-", "--", ">=", "<=", "~=" would become symbols
 
 
