@@ -22,6 +22,7 @@ import torch
 if TYPE_CHECKING:  # annotations only: importing transformers' model classes costs seconds
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from dnahlm.errors import ConfigError
 from dnahlm.prompts import format_prompt
 from dnahlm.tasks import Example, Task
 from dnahlm.types import Prediction
@@ -109,7 +110,12 @@ def score_candidates(
 
     The text all prompts share (the instruction) is run once per batch; each prompt's own part is run once;
     its cache is then repeated for every candidate.
+
+    Raises:
+        ConfigError: ``batch_size`` is below 1 (every row would go unscored).
     """
+    if batch_size < 1:
+        raise ConfigError(f"batch size {batch_size}: give a whole number of at least 1")
     device = next(model.parameters()).device
     cand = [
         tokenizer(c, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id] for c in candidates

@@ -6,13 +6,16 @@ toolkit runs on a given machine.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as _SourceError
 
+from dnahlm.errors import ConfigError
 from dnahlm.types import Method
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -31,7 +34,10 @@ class PredictionSettings(BaseModel):
         default=3, ge=0, le=100, description="Nearest pool examples reported with each prediction."
     )
     calibration: int = Field(
-        default=1000, ge=20, description="Pool rows 'fused' is fitted on (at most half the pool)."
+        default=1000,
+        ge=20,
+        le=1_000_000,
+        description="Pool rows 'fused' is fitted on (at most half the pool).",
     )
     motif_cnn: bool = Field(
         default=True, description="Include the motif CNN in 'fused' (pools of 500+ rows)."
@@ -51,7 +57,11 @@ class AgentSettings(BaseModel):
     """How ``dnahlm ask`` (and the Ask page) runs its tools: ``DNAHLM_AGENT__<NAME>``."""
 
     tool_timeout: float = Field(
-        default=60.0, gt=0, description="Seconds a tool may run before its call is reported as timed out."
+        default=60.0,
+        gt=0,
+        le=86_400,
+        allow_inf_nan=False,
+        description="Seconds a tool may run before its call is reported as timed out.",
     )
     max_steps: int = Field(default=8, ge=1, le=64, description="Most tool calls in one answer.")
     max_rounds: int = Field(default=2, ge=1, le=8, description="Most planning rounds with a chat model.")
@@ -75,7 +85,9 @@ class Settings(BaseSettings):
     """Runtime settings; each field can be set with an environment variable ``DNAHLM_<NAME>``, and each
     field of a section with ``DNAHLM_<SECTION>__<NAME>`` (e.g. ``DNAHLM_PREDICTION__K=8``)."""
 
-    model_config = SettingsConfigDict(env_prefix="DNAHLM_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DNAHLM_", env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
+    )
 
     home: Path = Field(
         default=Path("~/.cache/dnahlm").expanduser(),
@@ -88,19 +100,24 @@ class Settings(BaseSettings):
     index: Path | None = Field(
         default=None, description="Knowledge index folder used when --index is not given."
     )
-    device: str = Field(default="auto", description="Torch device: 'auto', 'cpu', 'cuda' or 'cuda:N'.")
-    threads: int | None = Field(
-        default=None, description="Torch intra-op threads; None keeps torch's default."
+    device: str = Field(
+        default="auto",
+        description="Torch device: 'auto', 'cpu', 'mps', 'cuda' or 'cuda:N'.",
     )
-    batch_size: int = Field(default=32, description="Default batch size for label scoring and embedding.")
-    runtime: str = Field(
+    threads: int | None = Field(
+        default=None, ge=1, le=1024, description="Torch intra-op threads; None keeps torch's default."
+    )
+    batch_size: int = Field(
+        default=32, ge=1, le=65_536, description="Default batch size for label scoring and embedding."
+    )
+    runtime: Literal["torch", "transformers"] = Field(
         default="torch",
         description="How checkpoints run for inference: 'torch' (dnahlm.runtime, plain PyTorch GPT-2, the same "
         "outputs and seconds faster to start) or 'transformers' (AutoModelForCausalLM). Training always uses "
         "transformers.",
     )
 
-    planner: str = Field(
+    planner: Literal["retrieval", "regex"] = Field(
         default="retrieval",
         description="How `ask` reads a question into tool calls without a chat model: 'retrieval' (the "
         "example-question planner, dnahlm.agents.planner, abstaining when unsure; 99% on the second held-out "
@@ -110,18 +127,46 @@ class Settings(BaseSettings):
     llm: str | None = Field(
         default=None,
         description="A chat model for `ask` to plan with and write answers, as PROVIDER:MODEL (e.g. "
-        "ollama:qwen2.5:7b); None answers offline. See docs/llm.md.",
+        "ollama:qwen2.5:7b); None (or empty) answers offline. See docs/llm.md.",
     )
 
     prediction: PredictionSettings = Field(default_factory=PredictionSettings, description="Predictions.")
     agent: AgentSettings = Field(default_factory=AgentSettings, description="The question-answering agent.")
     ui: UISettings = Field(default_factory=UISettings, description="The Streamlit app.")
 
+    @field_validator("device", mode="after")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not re.fullmatch(r"auto|cpu|mps|cuda(:\d{1,3})?", value):
+            raise ValueError("use 'auto', 'cpu', 'mps', 'cuda' or 'cuda:N'")
+        return value
+
+    @field_validator("llm", mode="after")
+    @classmethod
+    def _llm(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*:\S+", value):
+            raise ValueError("give the chat model as PROVIDER:MODEL, e.g. ollama:qwen2.5:7b")
+        return value or None
+
+    @field_validator("home", "model", "index", mode="after")
+    @classmethod
+    def _plain_path(cls, value: Path | None) -> Path | None:
+        if value is not None and ("\x00" in str(value) or not str(value).strip()):
+            raise ValueError("not a usable path")
+        return value.expanduser() if value is not None else None
+
     def with_prediction(self, **values: object) -> Settings:
         """A copy with these ``prediction`` fields changed (None values left as they are), validated:
-        how a command applies its options."""
+        how a command applies its options.
+
+        Raises:
+            ConfigError: a value is out of range (one line naming the setting).
+        """
         changed = {k: v for k, v in values.items() if v is not None}
-        prediction = PredictionSettings.model_validate(self.prediction.model_dump() | changed)
+        try:
+            prediction = PredictionSettings.model_validate(self.prediction.model_dump() | changed)
+        except ValidationError as exc:
+            raise ConfigError(_first_error(exc, prefix="prediction")) from None
         return self.model_copy(update={"prediction": prediction})
 
     def fits_dir(self) -> Path:
@@ -133,10 +178,37 @@ class Settings(BaseSettings):
         return self.model if self.model is not None else EMBEDDED_CHECKPOINTS / "dnahlm-tiny"
 
 
+def _first_error(exc: ValidationError, prefix: str = "") -> str:
+    """``DNAHLM_SECTION__NAME: why`` for the first problem pydantic found (the value itself is not echoed:
+    it may be long or hold control characters)."""
+    first: dict[str, Any] = exc.errors()[0]
+    parts = [prefix] if prefix else []
+    parts += [str(p) for p in first.get("loc", ()) if not isinstance(p, int)]
+    name = "DNAHLM_" + "__".join(parts).upper() if parts else "DNAHLM_*"
+    why = re.sub(r"\s+", " ", str(first.get("msg", "invalid value"))).strip().removeprefix("Value error, ")
+    return f"{name}: {why}"
+
+
+def load_settings() -> Settings:
+    """Settings read from the environment, validated: every bad ``DNAHLM_*`` value is one line.
+
+    Raises:
+        ConfigError: ``DNAHLM_X: <why>`` for the first bad value.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc)) from None
+    except _SourceError as exc:  # e.g. a section given as malformed JSON (DNAHLM_PREDICTION='{oops')
+        field = re.search(r'field "([a-z_]+)"', str(exc))
+        name = f"DNAHLM_{field.group(1).upper()}" if field else "DNAHLM_*"
+        raise ConfigError(f"{name}: not valid JSON for a settings section") from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings read once per process from the environment."""
-    return Settings()
+    """Settings read once per process from the environment (see :func:`load_settings`)."""
+    return load_settings()
 
 
 def resolve_device(name: str = "auto") -> str:

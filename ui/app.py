@@ -12,8 +12,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dnahlm.errors import DnahlmError
+from dnahlm.errors import DnahlmError, UserInputError
 from dnahlm.ui import resources
+from dnahlm.ui.text import md_line
 
 HERE = Path(__file__).resolve().parent
 PAGES = (  # the first is the default page, served at "/"
@@ -65,7 +66,12 @@ def main() -> None:
             for i, (file, title, icon, url) in enumerate(PAGES)
         ]
     )
-    sidebar(resources.ui_config())
+    try:
+        cfg = resources.ui_config()
+    except UserInputError as exc:  # a bad DNAHLM_* value: one line, no page runs on meaningless settings
+        st.error(md_line(f"Settings: {exc}"))
+        st.stop()
+    sidebar(cfg)
     nav.run()
 
 

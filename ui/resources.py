@@ -45,17 +45,9 @@ class UIConfig:
 def ui_config() -> UIConfig:
     """The app's settings from ``DNAHLM_UI__*`` (see the module docstring), then ``DNAHLM_*``; read anew on
     every run (a test or ``dnahlm ui`` may change the environment)."""
-    from pydantic import ValidationError
+    from dnahlm.settings import load_settings
 
-    from dnahlm.errors import ConfigError
-    from dnahlm.settings import Settings
-
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "DNAHLM_" + "__".join(str(part) for part in first["loc"]).upper()
-        raise ConfigError(f"{where}: {first['msg']}") from None
+    settings = load_settings()  # a bad DNAHLM_* value: ConfigError, one line
     raw = settings.ui.index
     if raw is not None and raw.strip().lower() in (NO_INDEX, ""):
         index, starter = None, False

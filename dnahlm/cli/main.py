@@ -39,6 +39,13 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # settings first: every option default is read from them, so a bad DNAHLM_* value must be one line
+    # before any parser (or --help) is built
+    try:
+        get_settings()
+    except UserInputError as exc:
+        print(f"dnahlm: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
