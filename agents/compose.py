@@ -103,18 +103,18 @@ def _restriction(r: Any, src: _Sources) -> list[str]:
 
 
 def _motifs(r: Any, src: _Sources, note: str | None) -> list[str]:
-    c = src.tool("scan_motifs", f"{r.total_hits} hits")
-    if not r.hits:
-        return [f"No JASPAR motif matches at p < {r.p_value:g} among {r.profiles_scanned} profiles {c}."]
-    best = ", ".join(
-        f"{h.name} ({h.motif_id}) at {h.start + 1}..{h.end} ({'+' if h.strand > 0 else '-'}, p={h.p_value:.1e})"
-        for h in r.hits[:5]
-    )
+    """Significant sites first (q-values over every test), then the count against chance and the shuffled
+    background, then the best non-significant sites, labelled as candidates."""
+    c = src.tool("scan_motifs", f"{r.total_hits} hits, {r.significant} significant")
     where = f" in {note}" if note else ""
-    return [
-        f"Transcription factors whose JASPAR motifs match{where} (p < {r.p_value:g}, "
-        f"{r.profiles_scanned} profiles, {r.total_hits} sites): {best} {c}."
-    ]
+    lines = [f"JASPAR motif scan{where}: {r.lead()} {r.chance()} {c}"]
+    candidates = r.candidates(5)
+    if candidates:
+        listed = "; ".join(f"{s.label()}, p={s.p_value:.1e}, q={s.q_value:.2g}" for s in candidates)
+        kind = "Other candidate sites" if r.significant else "Top candidate sites (not significant)"
+        lines.append(f"{kind}: {listed}.")
+    lines.append(f"Convention: {r.convention}.")
+    return lines
 
 
 def _prediction(r: Any, src: _Sources) -> list[str]:

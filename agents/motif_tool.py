@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from dnahlm.bio.motif_hits import MotifHit
+from dnahlm.bio.motif_report import DEFAULT_SHUFFLES, MotifReport, motif_report
 from dnahlm.errors import UserInputError
-from dnahlm.sequences import normalize
 
 if TYPE_CHECKING:  # the scanner needs torch (a second of a cold start): imported where it is built
     from dnahlm.bio.motifs import MotifScanner
@@ -26,37 +24,30 @@ class ScanMotifsInput(BaseModel):
     names: list[str] | None = Field(
         default=None, description="restrict to these TF names or JASPAR ids, e.g. ['CTCF', 'TBP']; null: all"
     )
+    shuffles: int = Field(
+        default=DEFAULT_SHUFFLES,
+        ge=0,
+        le=200,
+        description="dinucleotide-shuffled copies scanned as the background for enrichment (0: none)",
+    )
 
 
-class MotifScanResult(BaseModel):
-    """What the ``scan_motifs`` tool returns: the best hits and the number of hits per TF."""
-
-    sequence_length: int
-    profiles_scanned: int
-    release: str
-    p_value: float
-    total_hits: int
-    hits: list[MotifHit] = Field(description="best hits first (lowest p-value), at most `top`")
-    counts: dict[str, int] = Field(description="hits per TF name over all hits, most first")
+MotifScanResult = MotifReport
+"""What the ``scan_motifs`` tool returns: :class:`dnahlm.bio.motif_report.MotifReport` (significant sites
+first, q-values, the count expected by chance, enrichment against shuffled copies)."""
 
 
 def scan_result(
-    scanner: MotifScanner, sequence: str, p_value: float = 1e-4, top: int = 20, names: list[str] | None = None
-) -> MotifScanResult:
-    """Scan ``sequence`` (with the profiles named in ``names`` only, when given): the best ``top`` hits and
-    the number of hits per TF over all hits."""
-    active = scanner.subset(names) if names else scanner
-    table = active.scan_table([sequence], p_value=p_value)  # hit objects only for the best `top`
-    counts = Counter(active.profiles[p].name for p in table.profile.tolist())
-    return MotifScanResult(
-        sequence_length=len(normalize(sequence)),
-        profiles_scanned=len(active.profiles),
-        release=active.profiles[0].release,
-        p_value=p_value,
-        total_hits=len(table),
-        hits=table.hits(top=top)[0],
-        counts=dict(counts.most_common()),
-    )
+    scanner: MotifScanner,
+    sequence: str,
+    p_value: float = 1e-4,
+    top: int = 20,
+    names: list[str] | None = None,
+    shuffles: int = DEFAULT_SHUFFLES,
+) -> MotifReport:
+    """Scan ``sequence`` (with the profiles named in ``names`` only, when given) and judge the hits
+    (:func:`dnahlm.bio.motif_report.motif_report`)."""
+    return motif_report(scanner, sequence, p_value=p_value, top=top, names=names, shuffles=shuffles)
 
 
 def scan_tool(scanner: MotifScanner | None = None):
@@ -75,21 +66,26 @@ def scan_tool(scanner: MotifScanner | None = None):
     from langchain_core.tools import StructuredTool, ToolException
 
     def scan_motifs(
-        sequence: str, p_value: float = 1e-4, top: int = 20, names: list[str] | None = None
+        sequence: str,
+        p_value: float = 1e-4,
+        top: int = 20,
+        names: list[str] | None = None,
+        shuffles: int = DEFAULT_SHUFFLES,
     ) -> MotifScanResult:
         """Find transcription-factor binding sites (JASPAR motifs) in a DNA sequence, on both strands.
 
         Each hit gives the JASPAR matrix id and TF name, the 0-based half-open span [start, end) on the
         given sequence, the strand (+1 as given, -1 reverse complement), the log-odds score, the relative
         score (0..1), the p-value of the score for a random sequence with uniform base composition, and the
-        matched site read on its strand. Hits are sorted by p-value; `counts` gives the number of hits per
-        TF over all hits. Expect about p_value * 2 * length false hits per profile in random DNA, so
-        judge counts against that. Reads nothing from and writes nothing to files or the network.
+        matched site read on its strand, and its q-value over every test the scan made. `sites` puts one
+        site matched by several profiles of one family on one line, significant ones (q <= 0.05) first;
+        `expected_hits` is the count expected by chance, `enrichment` the same scan of dinucleotide-shuffled
+        copies. Reads nothing from and writes nothing to files or the network.
         """
         try:
             from dnahlm.bio.motifs import MotifScanner
 
-            return scan_result(scanner or MotifScanner.from_jaspar(), sequence, p_value, top, names)
+            return scan_result(scanner or MotifScanner.from_jaspar(), sequence, p_value, top, names, shuffles)
         except UserInputError as exc:
             raise ToolException(str(exc)) from exc
 

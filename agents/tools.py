@@ -121,12 +121,18 @@ class Toolbox:
         return self._scanner
 
     def scan_motifs(
-        self, sequence: str, p_value: float = 1e-4, top: int = 20, names: list[str] | None = None
+        self,
+        sequence: str,
+        p_value: float = 1e-4,
+        top: int = 20,
+        names: list[str] | None = None,
+        shuffles: int = 20,
     ) -> Any:
-        """Find transcription-factor binding sites (JASPAR motifs) in a DNA sequence, on both strands."""
+        """Find transcription-factor binding sites (JASPAR motifs) in a DNA sequence, on both strands, and
+        judge them: q-values, the count expected by chance, enrichment against shuffled copies."""
         from .motif_tool import scan_result
 
-        return scan_result(self.scanner(), sequence, p_value, top, names)
+        return scan_result(self.scanner(), sequence, p_value, top, names, shuffles)
 
     def variant_effect(
         self, sequence: str, change: str, task: str = "promoter", p_value: float = 1e-4

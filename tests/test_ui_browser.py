@@ -166,7 +166,7 @@ def test_browser_asks_and_predicts(server, shots):
             )
             expect(answer).to_be_visible()
             expect(answer).to_contain_text(gc)
-            expect(answer).to_contain_text("Transcription factors whose JASPAR motifs match")
+            expect(answer).to_contain_text("JASPAR motif scan")
             expect(answer.locator('[data-testid="stExpander"]').filter(has_text="[1] Tool")).to_have_count(1)
             _settle(page)
             # the status box above the answer keeps one line per tool step (written live as each ran)

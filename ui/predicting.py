@@ -121,11 +121,12 @@ def gc_profile(sequence: str, window: int, max_points: int = 2000) -> pd.DataFra
 
 
 def motif_hits(scanner: Any, sequence: str, p_value: float, top: int = 200) -> tuple[Any, pd.DataFrame]:
-    """Scan ``sequence`` with the JASPAR scanner: the tool's result and its hits as a table
-    (1-based start, end, strand ``+``/``-``)."""
-    from dnahlm.agents.motif_tool import scan_result
+    """Scan ``sequence`` with the JASPAR scanner and judge the hits
+    (:func:`dnahlm.bio.motif_report.motif_report`, the numbers the agent answers with): the report and its
+    best hits as a table (1-based start, end, strand ``+``/``-``, p- and q-value)."""
+    from dnahlm.bio.motif_report import motif_report
 
-    result = scan_result(scanner, sequence, p_value, top)
+    result = motif_report(scanner, sequence, p_value=p_value, top=top)
     frame = pd.DataFrame(
         [
             {
@@ -135,11 +136,12 @@ def motif_hits(scanner: Any, sequence: str, p_value: float, top: int = 200) -> t
                 "end": h.end,
                 "strand": "+" if h.strand > 0 else "-",
                 "p_value": h.p_value,
+                "q_value": h.q_value,
                 "score": round(h.score, 2),
                 "site": h.matched,
             }
             for h in result.hits
         ],
-        columns=["tf", "motif", "start", "end", "strand", "p_value", "score", "site"],
+        columns=["tf", "motif", "start", "end", "strand", "p_value", "q_value", "score", "site"],
     )
     return result, frame

@@ -138,6 +138,36 @@ def release_database(release: str | None = None) -> Path:
     return Path(pyjaspar.__file__).parent / "data" / pyjaspar.jaspar_releases[release]
 
 
+@functools.lru_cache(maxsize=4)
+def profile_families(release: str | None = None) -> dict[str, str]:
+    """The JASPAR family of every matrix of ``release`` that has one, by versioned id (``MA0524.3`` ->
+    ``AP-2``); a version without its own annotation takes the newest older version's.
+
+    Example:
+        >>> profile_families()["MA0139.2"]
+        'More than 3 adjacent zinc fingers'
+    """
+    import sqlite3
+
+    uri = f"file:{release_database(release)}?mode=ro"
+    with sqlite3.connect(uri, uri=True) as conn:
+        matrices = conn.execute("SELECT ID, BASE_ID, VERSION FROM MATRIX").fetchall()
+        family = dict(
+            conn.execute("SELECT ID, VAL FROM MATRIX_ANNOTATION WHERE TAG = 'family' AND VAL != ''")
+        )
+    by_base: dict[str, list[tuple[int, int]]] = {}
+    for internal, base, version in matrices:
+        by_base.setdefault(base, []).append((int(version), internal))
+    out: dict[str, str] = {}
+    for base, versions in by_base.items():
+        known = None
+        for version, internal in sorted(versions):
+            known = " ".join(str(family[internal]).split()) if internal in family else known
+            if known:
+                out[f"{base}.{version}"] = known
+    return out
+
+
 @functools.lru_cache(maxsize=16)
 def _load(
     release: str,

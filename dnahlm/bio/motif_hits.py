@@ -38,6 +38,9 @@ class MotifHit(BaseModel):
     rel_score: float = Field(description="(score - min) / (max - min) of the profile, 0..1")
     p_value: float = Field(description="P(score >= this) for a background k-mer")
     matched: str
+    q_value: float | None = Field(
+        default=None, description="Benjamini-Hochberg q-value over the scan's tests, when it was judged"
+    )
 
 
 @dataclass(frozen=True)
