@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dnahlm.errors import DnahlmError, ModelNotFoundError
+from dnahlm import reading
+from dnahlm.errors import DataFormatError, DnahlmError, ModelNotFoundError
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 """Weight files that torch reads with ``pickle``: never loaded."""
@@ -42,8 +44,10 @@ def read_json(path: str | Path, *, kind: type = dict) -> Any:
         ModelNotFoundError: the file is unreadable, not JSON, or holds another type (path and reason).
     """
     p = Path(path)
-    try:
-        value = json.loads(p.read_text(encoding="utf-8"))
+    try:  # a regular file only, its size and nesting capped (dnahlm.reading)
+        value = reading.json_loads(reading.read_json_text(p), p)
+    except DataFormatError as exc:  # not a regular file, too large or too deep
+        raise ModelNotFoundError(str(exc)) from exc
     except FileNotFoundError as exc:
         raise ModelNotFoundError(f"{p}: file missing") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -76,8 +80,8 @@ def safetensors_header(path: str | Path) -> dict[str, tuple[str, list[int]]]:
     """
     p = Path(path)
     try:
-        size = p.stat().st_size
-        with p.open("rb") as fh:
+        with reading.open_regular(p) as fh:  # a FIFO or device is refused, never waited on
+            size = os.fstat(fh.fileno()).st_size
             head = fh.read(8)
             if len(head) < 8:
                 raise ModelNotFoundError(f"{p}: not a safetensors file ({size} bytes: empty or cut short)")
@@ -87,10 +91,14 @@ def safetensors_header(path: str | Path) -> dict[str, tuple[str, list[int]]]:
                     f"{p}: not a safetensors file, or cut short (header of {n:,} bytes in a {size:,}-byte file)"
                 )
             raw = fh.read(n)
+    except DataFormatError as exc:
+        raise ModelNotFoundError(str(exc)) from exc
     except OSError as exc:
         raise ModelNotFoundError(f"{p}: unreadable ({exc.strerror or exc})") from exc
     try:
-        header = json.loads(raw.decode("utf-8"))
+        header = reading.json_loads(raw.decode("utf-8"), p)
+    except DataFormatError as exc:  # nested too deep
+        raise ModelNotFoundError(str(exc)) from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelNotFoundError(f"{p}: not a safetensors file (its header is not JSON)") from exc
     if not isinstance(header, dict):

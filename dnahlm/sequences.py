@@ -13,7 +13,6 @@ features). Calculations that need exact bases (Tm, primers, PCR products, digest
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dnahlm import reading
 from dnahlm.errors import DataFormatError, InvalidSequenceError, UserInputError
 
 DNA = "ACGTN"
@@ -141,13 +141,22 @@ def guess_format(path: str | Path) -> str:
     )
 
 
-def open_text(path: str | Path) -> io.TextIOBase:
-    """Open a text file for reading, gunzipping when it ends in ``.gz``; clear error when unreadable."""
+RECORD_STARTS = {"fasta": ">", "genbank": "LOCUS", "embl": "ID "}
+"""The line that starts a record in each format: a record's lines together are capped (:mod:`dnahlm.reading`)."""
+
+
+def open_text(path: str | Path, *, record_start: str | None = None) -> io.TextIOBase:
+    """Open a regular text file for reading, gunzipping when it ends in ``.gz``; clear error when unreadable.
+
+    Lines (and records starting at lines that begin with ``record_start``) are capped at
+    :func:`dnahlm.reading.record_limit` characters: over it, reading raises one :class:`DataFormatError`.
+
+    Raises:
+        DataFormatError: missing, unreadable, or not a regular file (a FIFO, device, socket or folder).
+    """
     p = Path(path)
     try:
-        if p.suffix.lower() == ".gz":
-            return io.TextIOWrapper(gzip.open(p, "rb"), encoding="utf-8")
-        return open(p, encoding="utf-8")
+        return reading.open_text(p, record_start=record_start)
     except OSError as exc:
         raise DataFormatError(f"{p}: cannot open ({exc.strerror or exc})") from exc
 
@@ -212,7 +221,7 @@ def parse(path: str | Path, format: str | None = None, *, iupac: bool = False) -
         InvalidSequenceError: a record holds a letter that is not allowed (names record and position).
     """
     fmt = format or guess_format(path)
-    with open_text(path) as handle:
+    with open_text(path, record_start=RECORD_STARTS.get(fmt)) as handle:
         for rec in seqio_records(handle, fmt, path):
             try:
                 raw = str(rec.seq)

@@ -110,6 +110,20 @@ class Settings(BaseSettings):
     batch_size: int = Field(
         default=32, ge=1, le=65_536, description="Default batch size for label scoring and embedding."
     )
+    max_record_mb: int = Field(
+        default=256,
+        ge=1,
+        le=16_384,
+        description="Largest single line, sequence record or text document read from a file, in millions of "
+        "characters; a larger one is refused in one line (memory grows with it).",
+    )
+    max_labels: int = Field(
+        default=256,
+        ge=2,
+        le=100_000,
+        description="Most labels one task may have (a fit holds a score per label for every pool row: "
+        "1,500 labels took 4.5 GB).",
+    )
     runtime: Literal["torch", "transformers"] = Field(
         default="torch",
         description="How checkpoints run for inference: 'torch' (dnahlm.runtime, plain PyTorch GPT-2, the same "

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dnahlm import reading
 from dnahlm.errors import ConfigError, DataFormatError, InvalidSequenceError, UserInputError
 from dnahlm.sequences import normalize
 
@@ -36,6 +37,11 @@ class Task:
             raise ConfigError(f"unknown task kind {self.kind!r}; choose one of {', '.join(KINDS)}")
         if len(self.labels) < 2:
             raise ConfigError(f"task {self.name}: need at least two labels, got {self.labels}")
+        if len(self.labels) > (most := reading.label_limit()):
+            raise ConfigError(
+                f"task {self.name}: {len(self.labels):,} labels, more than the limit of {most:,} (a fit holds "
+                "a score per label for every pool row); merge labels, or raise the limit with DNAHLM_MAX_LABELS"
+            )
         if len(set(self.labels.values())) != len(self.labels):
             raise ConfigError(f"task {self.name}: label names must be distinct, got {self.labels}")
 
@@ -172,7 +178,7 @@ def load_tasks_json(path: str | Path) -> dict[str, Task]:
     """Read a ``tasks.json`` (GUE layout: ``{"tasks": {name: {"kind", "labels": {"0": ...}}}}``)."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = reading.json_loads(reading.read_json_text(p), p)  # a regular file, size and depth capped
         entries = data.get("tasks", data)
         return {
             name: Task(
@@ -214,7 +220,8 @@ def read_pool(path: str | Path, task: Task, *, limit: int | None = None, iupac: 
     p = Path(path)
     try:
         # utf-8-sig: a spreadsheet program's byte-order mark is not part of the first column's name
-        handle = open(p, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+        # lines capped at dnahlm.reading.record_limit(); a FIFO, device or folder is refused
+        handle = reading.open_text(p, encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise DataFormatError(f"{p}: cannot open ({exc.strerror or exc})") from exc
     examples: list[Example] = []

@@ -27,6 +27,7 @@ from dnahlm.errors import ConfigError, DataFormatError
 from dnahlm.index.records import SequenceRecord
 from dnahlm.sequences import (
     FORMATS,
+    RECORD_STARTS,
     guess_format,
     normalize,
     open_text,
@@ -105,7 +106,7 @@ def parse_fasta(path: str | Path, *, iupac: bool = True) -> Iterator[SequenceRec
 
 def _seqio_records(path: str | Path, fmt: str) -> Iterator[Any]:
     """Biopython records one at a time from ``path``, checked for truncation (:func:`seqio_records`)."""
-    with open_text(path) as handle:
+    with open_text(path, record_start=RECORD_STARTS.get(fmt)) as handle:
         yield from seqio_records(handle, fmt, path)
 
 
@@ -232,6 +233,8 @@ def _gff_lines(path: str | Path) -> Iterator[tuple[int, str]]:
                 if line.startswith("##FASTA"):
                     return
                 yield lineno, line.rstrip("\r\n")
+        except DataFormatError:  # a line or record over the limit
+            raise
         except _READ_ERRORS as exc:
             raise DataFormatError(f"{path}: not readable as GFF3 text ({exc})") from exc
 
@@ -240,12 +243,14 @@ def _embedded_fasta(path: str | Path, iupac: bool) -> dict[str, str]:
     """Sequences from the ``##FASTA`` section at the end of a GFF3 file."""
     from Bio.SeqIO.FastaIO import SimpleFastaParser
 
-    with open_text(path) as handle:
+    with open_text(path, record_start=">") as handle:  # each FASTA record's lines are capped together
         try:
             found = any(line.startswith("##FASTA") for line in handle)
             pairs = (
                 [(t.split()[0], seq) for t, seq in SimpleFastaParser(handle) if t.split()] if found else []
             )
+        except DataFormatError:  # a line or record over the limit
+            raise
         except _READ_ERRORS as exc:
             raise DataFormatError(f"{path}: not readable as GFF3 text ({exc})") from exc
     if not found:

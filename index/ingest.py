@@ -2,7 +2,9 @@
 
 :func:`add_files` is what ``dnahlm index add`` calls. For each file it
 
-1. hashes the bytes: a file already ingested into the collection is skipped (re-adding is a no-op);
+1. hashes the bytes: a file already ingested into the collection is skipped (re-adding is a no-op).
+   Only regular files are read (a FIFO, device, socket or folder is refused before anything is
+   written), and the bytes parsed must be the bytes hashed (:func:`dnahlm.reading.watch_reads`);
 2. parses it lazily into records (:mod:`~dnahlm.index.annotated` for FASTA/GenBank/EMBL/GFF3,
    :mod:`~dnahlm.index.papers` for JSONL/text/Markdown/PDF/MEDLINE, labelled CSV through the model
    layer's :func:`dnahlm.tasks.read_pool`);
@@ -16,6 +18,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,8 +29,8 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from dnahlm import reading
 from dnahlm.errors import ConfigError, DataFormatError
-from dnahlm.files import sha256_file
 from dnahlm.sequences import reverse_complement, windows
 from dnahlm.tasks import Task, define_task, read_pool
 
@@ -145,11 +149,16 @@ def windowed(records: Iterable[Record], config: WindowConfig) -> Iterator[tuple[
                 yield reverse_complement(window), {**w, "window_strand": -1}, f"{key}:{offset}:rc"
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a regular file's bytes (a FIFO, device, socket or folder is refused, never read)."""
+    h = hashlib.sha256()
     try:
-        return sha256_file(path)
+        with reading.open_regular(path) as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     except OSError as exc:
         raise DataFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    return h.hexdigest()
 
 
 def get_embedder(
@@ -180,11 +189,55 @@ def add_file(
     errors: str = "raise",
     progress: bool = False,
 ) -> IngestReport:
-    """Ingest one file into ``store`` and commit; see the module docstring for the rules."""
-    from tqdm.auto import tqdm
+    """Ingest one file into ``store`` and commit; see the module docstring for the rules.
 
+    The file is hashed, then parsed: every read of it is hashed too (:func:`dnahlm.reading.watch_reads`),
+    and a file whose parsed bytes differ from the hashed ones (rewritten meanwhile) adds nothing.
+    """
     p = Path(path)
     collection = collection or default_collection(p)
+    with _watching(p) as watch:  # the bytes parsed must be the bytes hashed
+        return _add_file(
+            store,
+            p,
+            watch,
+            collection,
+            embedder,
+            window,
+            task,
+            fasta,
+            batch_size,
+            index_type,
+            errors,
+            progress,
+        )
+
+
+@contextlib.contextmanager
+def _watching(path: Path) -> Iterator[reading.ReadWatch]:
+    try:
+        with reading.watch_reads(path) as watch:
+            yield watch
+    except OSError as exc:
+        raise DataFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+
+
+def _add_file(
+    store: KnowledgeStore,
+    p: Path,
+    watch: reading.ReadWatch,
+    collection: str,
+    embedder: str | Embeddings | None,
+    window: WindowConfig | None,
+    task: Task | None,
+    fasta: str | Path | None,
+    batch_size: int,
+    index_type: str,
+    errors: str,
+    progress: bool,
+) -> IngestReport:
+    from tqdm.auto import tqdm
+
     report = IngestReport(str(p), collection)
     started = time.perf_counter()
     sha = file_sha256(p)
@@ -205,7 +258,7 @@ def add_file(
     rows = windowed(
         iter_records(p, collection, task=task, fasta=fasta, errors=errors), window or WindowConfig()
     )
-    bar = tqdm(desc=p.name, unit=" rows", disable=not progress, leave=False)
+    bar = tqdm(desc=reading.printable(p.name), unit=" rows", disable=not progress, leave=False)
     try:
         batch: list[tuple[str, dict[str, Any], str]] = []
         for row in rows:
@@ -226,6 +279,7 @@ def add_file(
         bar.update(len(batch))
         if report.added + report.duplicates == 0:
             raise DataFormatError(f"{p}: no records found")
+        watch.check(sha)
         store.record_source(collection, sha, source, report.added)
         store.commit()
     except BaseException:
@@ -278,17 +332,94 @@ def add_files(
     """Ingest ``files`` into the index at ``index_dir`` (created when missing), one commit per file.
 
     Keyword arguments are passed to :func:`add_file` (``window``, ``fasta``, ``batch_size``,
-    ``index_type``, ``errors``, ``progress``). Raises on the first file with an error, after the files
-    before it were committed.
+    ``index_type``, ``errors``, ``progress``). Before anything is written, every file (and ``fasta``) must
+    be a regular file and every labelled CSV's task must resolve. Raises on the first file with an error,
+    after the files before it were committed; when that was the first file and the folder was new, the
+    folder is removed again.
     """
+    tasks = _preflight(files, kwargs.get("fasta"), task, labels, tasks_json)
+    folder = Path(index_dir)
+    existed = folder.exists()
     reports = []
-    with KnowledgeStore(index_dir, create=True) as store:
-        for f in files:
-            t = resolve_task(f, task, labels, tasks_json) if _suffix(Path(f)) == ".csv" else None
-            report = add_file(store, f, collection=collection, embedder=embedder, task=t, **kwargs)
-            report.task = t.name if t is not None else None
-            reports.append(report)
+    try:
+        with KnowledgeStore(folder, create=True) as store:
+            for f, t in zip(files, tasks, strict=True):
+                report = add_file(store, f, collection=collection, embedder=embedder, task=t, **kwargs)
+                report.task = t.name if t is not None else None
+                reports.append(report)
+    except BaseException:
+        if not existed:
+            _remove_if_empty(folder)
+        raise
     return reports
+
+
+def _preflight(
+    files: Sequence[str | Path],
+    fasta: str | Path | None,
+    task: str | None,
+    labels: str | None,
+    tasks_json: str | Path | None,
+) -> list[Task | None]:
+    """Refuse a FIFO, device, socket or folder among the inputs, and resolve each labelled CSV's task,
+    before the first commit; the task of each file (None when it is not a labelled CSV)."""
+    for f in [*files, *([fasta] if fasta is not None else [])]:
+        reading.check_regular(f)
+    return [resolve_task(f, task, labels, tasks_json) if _suffix(Path(f)) == ".csv" else None for f in files]
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove a folder this add created when nothing was committed to it (it holds only the lock file)."""
+    try:
+        if {c.name for c in folder.iterdir()} <= {".lock"}:
+            (folder / ".lock").unlink(missing_ok=True)
+            folder.rmdir()
+    except OSError:
+        pass
+
+
+def check_pools(
+    index_dir: str | Path,
+    files: Sequence[str | Path],
+    *,
+    collection: str | None = None,
+    task: str | None = None,
+    labels: str | None = None,
+    tasks_json: str | Path | None = None,
+) -> dict[str, set[int]]:
+    """Check, before anything is added, that each labelled CSV's task will have a pool 'fused' can be
+    fitted on: rows of at least two labels, counting those the index already holds for the task.
+
+    Reads every labelled CSV among ``files`` (so a bad row is found before the first commit) and returns
+    the label ids of each task's pool after the add.
+
+    Raises:
+        DataFormatError: a task's pool would hold one label only (names the files and the label).
+    """
+    pools: dict[str, set[int]] = {}
+    named: dict[str, Task] = {}
+    sources: dict[str, list[str]] = {}
+    csvs = [f for f in files if _suffix(Path(f)) == ".csv" and default_collection(f) == "examples"]
+    for f, t in zip(csvs, _preflight(csvs, None, task, labels, tasks_json), strict=True):
+        if t is None:
+            continue
+        named[t.name] = t
+        pools.setdefault(t.name, set()).update(e.label for e in read_pool(f, t, iupac=True))
+        sources.setdefault(t.name, []).append(str(f))
+    if pools and (Path(index_dir) / "manifest.json").is_file():
+        with KnowledgeStore(index_dir) as store:
+            coll = collection or "examples"
+            if coll in store.collections:
+                for name, ids in pools.items():
+                    ids.update(int(v) for v, _ in store.values(coll, "label", {"task": name}))
+    for name, ids in pools.items():
+        if len(ids) < 2:
+            (only,) = ids
+            raise DataFormatError(
+                f"{', '.join(sources[name])}: every row of task {name} has label {only}={named[name].labels[only]}; "
+                "fitting 'fused' needs rows of at least two labels: add rows of another label, or pass --no-fit"
+            )
+    return pools
 
 
 def remove_source(index_dir: str | Path, source: str | Path, collection: str | None = None) -> int:
@@ -313,6 +444,7 @@ __all__ = [
     "WindowConfig",
     "add_file",
     "add_files",
+    "check_pools",
     "default_collection",
     "get_embedder",
     "iter_records",

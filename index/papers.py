@@ -21,7 +21,7 @@ raises half-way. :func:`parse_papers` checks its arguments and the file suffix a
 from __future__ import annotations
 
 import contextlib
-import gzip
+import io
 import json
 import logging
 import re
@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from dnahlm import reading
 from dnahlm.errors import ConfigError, DataFormatError
 
 from .records import Passage
@@ -201,10 +202,20 @@ def _passages(
 
 
 def _lines(path: Path) -> Iterator[bytes]:
-    """The raw lines of a file, gunzipped when it ends in ``.gz``, read lazily."""
+    """The raw lines of a regular file, gunzipped when it ends in ``.gz``, read lazily; each line is
+    capped at :func:`dnahlm.reading.record_limit` bytes (a longer one is refused, never read whole)."""
     try:
-        with (gzip.open if path.suffix.lower() == ".gz" else open)(path, "rb") as handle:
-            yield from handle
+        with reading.open_bytes(path) as handle:
+            yield from reading.lines(handle, path)
+    except (OSError, EOFError) as exc:
+        raise DataFormatError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from exc
+
+
+def _whole(path: Path) -> bytes:
+    """A regular file's bytes (gunzipped for ``.gz``): one document, capped like a record."""
+    try:
+        with reading.open_bytes(path) as handle:
+            return reading.read_limited(handle, path, reading.record_limit())
     except (OSError, EOFError) as exc:
         raise DataFormatError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from exc
 
@@ -233,7 +244,7 @@ def _row(path: Path, lineno: int, raw: bytes) -> dict | None:
     if not line.strip():
         return None
     try:
-        obj = json.loads(line)
+        obj = reading.json_loads(line, f"{path}:{lineno}")  # nesting capped before json recurses
     except json.JSONDecodeError as exc:
         raise DataFormatError(f"{path}:{lineno}: not a JSON object ({exc.msg}, column {exc.colno})") from exc
     if not isinstance(obj, dict):
@@ -309,7 +320,7 @@ def parse_text(
     if markdown is None:
         markdown = PAPER_SUFFIXES.get(Path(name).suffix.lower()) == "markdown"
     opts = {**_options(max_tokens, overlap), "markdown": markdown}
-    text = _decode(path, b"".join(_lines(path))).lstrip()
+    text = _decode(path, _whole(path)).lstrip()
     first, _, rest = text.partition("\n")
     heading = _MD_HEADING.match(first) if markdown else None
     title = heading.group(1).strip() if heading else first.strip() if _heading_like(first.strip()) else None
@@ -354,8 +365,9 @@ def parse_pdf(path: str | Path, *, max_tokens: int = 200, overlap: int = 40) -> 
     except ImportError as exc:
         raise DataFormatError(f"{path}: reading PDF needs pypdf (pip install pypdf)") from exc
     try:
+        data = io.BytesIO(_whole(path))  # read once, as a regular file, capped like a record
         with _quiet_pypdf():  # its repair notes ("incorrect startxref pointer") would print line by line
-            reader = PdfReader(path)
+            reader = PdfReader(data)
             if reader.is_encrypted and not reader.decrypt(""):
                 raise DataFormatError(f"{path}: PDF is encrypted; decrypt it first")
             text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
@@ -381,7 +393,7 @@ def parse_medline(path: str | Path, *, max_tokens: int = 200, overlap: int = 40)
     from Bio import Medline
 
     path, opts = Path(path), _options(max_tokens, overlap)
-    text = _decode(path, b"".join(_lines(path)))
+    text = _decode(path, _whole(path))
     found = False
     for n, rec in enumerate(Medline.parse(text.splitlines(keepends=True)), 1):
         field = {k: " ".join(v) if isinstance(v, list) else str(v or "") for k, v in rec.items()}

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from dnahlm.cli.options import whole
-from dnahlm.cli.output import say
+from dnahlm.cli.output import say, terminal_safe
 from dnahlm.errors import ConfigError
 
 
@@ -175,6 +175,17 @@ def run_add(args: argparse.Namespace) -> int:
     if args.stride <= 0 or args.window <= 0 or args.stride > args.window:
         raise ConfigError(f"--window {args.window} --stride {args.stride}: need 0 < stride <= window")
     ray_kwargs = _ray_kwargs(args)
+    if not args.no_fit:  # a pool the fit would refuse is refused before anything is added
+        from dnahlm.index.ingest import check_pools
+
+        check_pools(
+            args.index_dir,
+            args.files,
+            collection=args.collection,
+            task=args.task,
+            labels=args.labels,
+            tasks_json=args.tasks_json,
+        )
     if ray_kwargs:
         from dnahlm.index.distributed import add_files_ray as add
     else:
@@ -242,12 +253,12 @@ def fit_tasks(
     out = {}
     for name in names:
         t0 = time.perf_counter()
-        desc = f"fitting fused for {name}"
+        desc = terminal_safe(f"fitting fused for {name}")  # a task name may come from a folder name
         with tqdm(desc=desc, disable=quiet, leave=False, bar_format="{desc} ({elapsed})") as bar:
             p = service.fit(
                 name,
                 refit=refit,
-                progress=lambda stage, d=desc, b=bar: b.set_description_str(f"{d}: {stage}"),
+                progress=lambda stage, d=desc, b=bar: b.set_description_str(f"{d}: {terminal_safe(stage)}"),
             )
         out[name] = {
             "rows": len(p.pool),

@@ -11,18 +11,16 @@ Example:
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from dnahlm.reading import printable
 
 
 def terminal_safe(text: str) -> str:
-    """``text`` with control characters (all but newline and tab) and bidi overrides written as escapes."""
-    return _CONTROL.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text
-    )
+    """``text`` with control characters (all but newline and tab) and bidi overrides written as escapes
+    (:func:`dnahlm.reading.printable`, which the layers below the CLI use for their own progress bars)."""
+    return printable(text)
 
 
 def say(*parts: Any, file: Any = None, sep: str = " ") -> None:
