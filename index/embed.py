@@ -20,6 +20,7 @@ them per sequence. Letters other than A, C, G, T (N, IUPAC codes, text) start no
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -27,12 +28,12 @@ from typing import Any, Literal
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from dnahlm.backed import ModelBacked
 from dnahlm.bio.encoding import encode
 from dnahlm.checkfiles import PICKLE_SUFFIXES, loading, read_json
-from dnahlm.errors import ConfigError, ModelNotFoundError
+from dnahlm.errors import ConfigError, DataFormatError, ModelNotFoundError
 from dnahlm.files import sha256_file
 from dnahlm.sequences import model_letters
 
@@ -343,7 +344,10 @@ def make_embedder(name: str, **params: Any) -> Embeddings:
             f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDERS)} "
             "(an index built with another LangChain embedder must be opened with that embedder)"
         )
-    embedder = EMBEDDERS[name](**params)
+    try:
+        embedder = EMBEDDERS[name](**params)
+    except ValidationError as exc:
+        raise ConfigError(f"embedder {name!r}: {_first_problem(exc)}") from exc
     if weights is not None and isinstance(embedder, DNAHLMEmbeddings):
         found = _weights_id(Path(embedder.loaded.path))
         if found != weights:
@@ -352,6 +356,53 @@ def make_embedder(name: str, **params: Any) -> Embeddings:
                 f"{found}; re-index with this model or point --model at the original checkpoint"
             )
     return embedder
+
+
+_FOREIGN = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
+"""How :func:`embedder_spec` names an embedder of another library: ``module.Class``."""
+
+
+def check_spec(spec: Any, where: str) -> dict[str, Any]:
+    """An embedder spec read from an index manifest, checked without building the embedder.
+
+    A known embedder's parameters must be its own, of the right types and in range (strictly: JSON
+    gives ``3``, never ``"3"``); another library's embedder (``module.Class``) is checked when opened.
+
+    Raises:
+        DataFormatError: one line naming ``where`` (the manifest and the collection) and the problem.
+    """
+    fix = "restore the folder from a backup or build the index again"
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        raise DataFormatError(f"{where}: the embedder is not a {{name, params}} record; {fix}")
+    name, params = spec["name"], spec.get("params", {})
+    if not isinstance(params, dict):
+        raise DataFormatError(f"{where}: embedder {name[:40]!r} has params that are not a mapping; {fix}")
+    if name not in EMBEDDERS:
+        if _FOREIGN.fullmatch(name) and len(name) <= 200:
+            return spec
+        raise DataFormatError(
+            f"{where}: unknown embedder {name[:40]!r} (known: {', '.join(EMBEDDERS)}); {fix}"
+        )
+    cls = EMBEDDERS[name]
+    params = dict(params)
+    weights = params.pop("weights", None)
+    extra = sorted(str(k) for k in params if k not in cls.model_fields)
+    if weights is not None and (name != "dnahlm" or not isinstance(weights, str)):
+        extra.insert(0, "weights")
+    if extra:
+        raise DataFormatError(f"{where}: embedder {name!r} has no parameter {extra[0][:40]!r}; {fix}")
+    try:
+        cls.model_validate(params, strict=True)
+    except ValidationError as exc:
+        raise DataFormatError(f"{where}: embedder {name!r}: {_first_problem(exc)}; {fix}") from exc
+    return spec
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """The first of pydantic's complaints, on one line, without the value it was given."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ())) or "parameters"
+    return f"parameter {where}: {err.get('msg', 'invalid')}".replace("\n", " ")
 
 
 def _weights_id(checkpoint: Path) -> str:

@@ -30,7 +30,24 @@ import numpy as np
 
 from dnahlm.errors import DataFormatError
 from dnahlm.files import fsync_path, sha256_file, write_json_atomic
-from dnahlm.index.store import FORMAT_VERSION, Collection, KnowledgeStore, convert_if_due, new_faiss_index
+from dnahlm.index.folder import (
+    check_collection,
+    check_sqlite,
+    generation_file,
+    plain_file,
+    read_manifest,
+    remove,
+    write_refused,
+)
+from dnahlm.index.store import (
+    FILTER_COLUMNS,
+    FORMAT_VERSION,
+    INDEX_TYPES,
+    Collection,
+    KnowledgeStore,
+    convert_if_due,
+    new_faiss_index,
+)
 
 EMBED_BATCH = 2048
 
@@ -86,29 +103,40 @@ def _generations(folder: Path) -> list[tuple[int, Path]]:
 def _current(folder: Path) -> dict[str, Any] | None:
     """The manifest as it is, when it is a readable JSON object (its counts say what should be there)."""
     try:
-        data = json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError):
+        data = read_manifest(folder / "manifest.json")
+    except DataFormatError:
         return None
     return data if isinstance(data, dict) else None
 
 
+def _named(current: dict[str, Any] | None) -> set[str]:
+    """The files the current manifest names or retired, those of the store's own form (for collection)."""
+    if current is None:
+        return set()
+    cols = current.get("collections")
+    names = [*(c.get("file") for c in cols.values() if isinstance(c, dict))] if isinstance(cols, dict) else []
+    sqlite = current.get("sqlite")
+    names.append(sqlite.get("file") if isinstance(sqlite, dict) else None)
+    retired = current.get("retired")
+    names += retired if isinstance(retired, list) else []
+    return {n for n in names if generation_file(n)}
+
+
 def _open_generation(folder: Path, file: Path, current: dict[str, Any] | None) -> tuple[dict, dict[str, int]]:
     """A generation's saved collections and its record counts per collection; raises if it is damaged."""
+    plain_file(folder, file.name, folder)
     named = (current or {}).get("sqlite") or {}
     checked = isinstance(named, dict) and named.get("file") == file.name and named.get("sha256")
     if checked and sha256_file(file) != named["sha256"]:
         raise DataFormatError(f"{file.name}: checksum differs from the manifest")
+    collections = check_sqlite(file, FILTER_COLUMNS, thorough=True)  # a rare, careful read: every index too
+    for name, entry in collections.items():
+        check_collection(name, entry, f"{file.name}, table manifest", INDEX_TYPES)
     db = sqlite3.connect(f"file:{file}?mode=ro&immutable=1", uri=True)
     try:
-        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise DataFormatError(f"{file.name}: SQLite integrity check failed")
-        (saved,) = db.execute("SELECT json FROM manifest").fetchone()
         counts = dict(db.execute("SELECT collection, COUNT(*) FROM records GROUP BY collection").fetchall())
     finally:
         db.close()
-    collections = json.loads(saved)["collections"]
-    if not isinstance(collections, dict):
-        raise DataFormatError(f"{file.name}: its saved manifest holds no collections")
     return collections, counts
 
 
@@ -118,8 +146,8 @@ def _faiss_intact(folder: Path, entry: dict[str, Any]) -> str:
     if not name:
         return "no vector file named"
     f = folder / name
-    if not f.is_file():
-        return f"{name} missing"
+    if f.is_symlink() or not f.is_file():
+        return f"{name} missing" if not os.path.lexists(f) else f"{name} is not a plain file"
     if sha256_file(f) != entry.get("sha256"):
         return f"{name} damaged"
     return ""
@@ -174,6 +202,8 @@ def _write_generation(
     collections: dict[str, dict],
     drop: list[str],
     rebuilt: dict[str, Any],
+    retired: set[str],
+    written: list[Path],
 ) -> None:
     """Copy generation ``source`` to ``gen`` with new vector files for ``rebuilt`` and without ``drop``."""
     import faiss
@@ -181,13 +211,17 @@ def _write_generation(
     for name, index in rebuilt.items():
         final = folder / f"{name}.{gen}.faiss"
         partial = final.with_name(final.name + ".partial")
-        faiss.write_index(index, str(partial))
+        written += [partial, final]
+        partial.unlink(missing_ok=True)  # a link left here is removed, never written through
+        with open(partial, "xb") as fh:
+            faiss.write_index(index, faiss.PyCallbackIOWriter(fh.write))
         fsync_path(partial)
         os.replace(partial, final)
         collections[name] = {**collections[name], "file": final.name, "sha256": sha256_file(final)}
         collections[name]["count"] = int(index.ntotal)
     meta = folder / f"meta.{gen}.sqlite"
     partial = meta.with_name(meta.name + ".partial")
+    written += [partial, meta]
     partial.unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True)
     dst = sqlite3.connect(partial)
@@ -204,11 +238,12 @@ def _write_generation(
         dst.close()
     fsync_path(partial)
     os.replace(partial, meta)
-    _write_manifest(folder, gen, meta, collections)
+    _write_manifest(folder, gen, meta, collections, retired)
 
 
 def _manifest(gen: int, meta: Path, collections: dict[str, dict]) -> dict[str, Any]:
-    """The ``manifest.json`` of generation ``gen`` (as :meth:`KnowledgeStore.commit` writes it)."""
+    """The ``manifest.json`` of generation ``gen`` (as :meth:`KnowledgeStore.commit` writes it), less the
+    files it retires."""
     return {
         "format_version": FORMAT_VERSION,
         "generation": gen,
@@ -218,8 +253,13 @@ def _manifest(gen: int, meta: Path, collections: dict[str, dict]) -> dict[str, A
     }
 
 
-def _write_manifest(folder: Path, gen: int, meta: Path, collections: dict[str, dict]) -> None:
-    write_json_atomic(folder / "manifest.json", _manifest(gen, meta, collections))
+def _write_manifest(
+    folder: Path, gen: int, meta: Path, collections: dict[str, dict], retired: set[str]
+) -> None:
+    """Switch to generation ``gen``; ``retired`` files (named by the manifest before) go at the next commit."""
+    kept = {c["file"] for c in collections.values()} | {meta.name}
+    manifest = {**_manifest(gen, meta, collections), "retired": sorted(retired - kept)}
+    write_json_atomic(folder / "manifest.json", manifest)
     fsync_path(folder)
 
 
@@ -297,18 +337,34 @@ def _repair_from(
             f"{folder}: repair would drop records ({what}); nothing was changed. "
             "Restore the folder from a backup, or run `dnahlm index repair --force` to accept the loss"
         )
+    retired = _named(current)
     if not rebuilt and not drop:
         # every file was checked above: the folder is whole when its manifest is the one it should have
-        if current == _manifest(gen, file, collections):
+        if {k: v for k, v in (current or {}).items() if k != "retired"} == _manifest(gen, file, collections):
             report.changed = False
             return report
-        _write_manifest(folder, gen, file, collections)
+        _switch(folder, lambda: _write_manifest(folder, gen, file, collections, retired), [])
         return report
     new = KnowledgeStore.next_generation(folder)
     kept = {n: e for n, e in collections.items() if n not in drop}
-    _write_generation(folder, file, new, kept, drop, rebuilt)
+    written: list[Path] = []
+    retired |= {file.name, *(e["file"] for e in collections.values())}
+    _switch(
+        folder,
+        lambda: _write_generation(folder, file, new, kept, drop, rebuilt, retired, written),
+        written,
+    )
     report.generation = new
     return report
+
+
+def _switch(folder: Path, write: Callable[[], None], written: list[Path]) -> None:
+    """Run ``write``; when the folder refuses it (read-only, full), remove what it wrote and say so."""
+    try:
+        write()
+    except (OSError, RuntimeError, sqlite3.OperationalError) as exc:
+        remove(written)
+        raise write_refused(folder, exc, "nothing was changed") from exc
 
 
 __all__ = ["CollectionRepair", "RepairReport", "repair"]

@@ -16,6 +16,7 @@ the shard manifest names) is refused, not searched with missing or deleted rows.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from dnahlm.errors import UserInputError
+from dnahlm.errors import DataFormatError, UserInputError
 from dnahlm.files import fsync_path, sha256_file, write_json_atomic
 
+from . import folder as folder_checks
 from .store import Hit, KnowledgeStore
 
 MANIFEST = "shards.json"
@@ -43,14 +45,47 @@ def shard_folder(index_dir: str | Path, collection: str) -> Path:
     return Path(index_dir) / "shards" / collection
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The shard manifest of a folder (an empty one when there is none yet)."""
-    import json
+SHARD_FILE = re.compile(r"\d{6}-\d{5}\.faiss")
+"""The name of every shard file: ``<generation>-<number>.faiss``; nothing else in a shard folder is ours."""
 
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The shard manifest of a folder (an empty one when there is none yet), checked like the index's own:
+    every shard is a plain file name of :data:`SHARD_FILE`'s form with a SHA-256 and whole-number counts."""
     f = folder / MANIFEST
-    if not f.is_file():
+    if not os.path.lexists(f):
         return {"format_version": FORMAT_VERSION, "generation": 0, "count": 0, "shards": []}
-    return json.loads(f.read_text())
+    data = folder_checks.read_manifest(f)
+    try:
+        if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+            raise ValueError("not a shard manifest of this format")
+        generation, count = int(data["generation"]), int(data["count"])
+        shards = data["shards"]
+        if not isinstance(shards, list):
+            raise ValueError("'shards' is not a list")
+        for shard in shards:
+            if not isinstance(shard, dict) or not SHARD_FILE.fullmatch(str(shard.get("file"))):
+                raise ValueError(f"shard file {folder_checks.shown(shard)} is not a shard file name")
+            folder_checks.checksum(shard.get("sha256"), f)
+            if int(shard["count"]) < 0 or int(shard["min_id"]) > int(shard["max_id"]):
+                raise ValueError("a shard with impossible counts")
+        if generation < 0 or count != sum(int(s["count"]) for s in shards):
+            raise ValueError("counts do not add up")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataFormatError(
+            f"{f}: not a usable shard manifest ({exc}); reshard the collection "
+            "(dnahlm.index.sharded.reshard) to rebuild it"
+        ) from None
+    return data
+
+
+def _own_files(folder: Path) -> list[Path]:
+    """The shard files (and partial ones) in ``folder``: the only files a writer may remove there."""
+    return [
+        f
+        for f in folder.iterdir()
+        if SHARD_FILE.fullmatch(f.name.removesuffix(".partial")) and not f.is_symlink()
+    ]
 
 
 class ShardWriter:
@@ -99,14 +134,15 @@ class ShardWriter:
         write_json_atomic(self.folder / MANIFEST, self.manifest)
         self.pending = []
         listed = {s["file"] for s in shards}
-        for f in self.folder.glob("*.faiss"):  # left by an interrupted run
+        for f in _own_files(self.folder):  # left by an interrupted run
             if f.name not in listed:
                 f.unlink(missing_ok=True)
 
     def rollback(self) -> None:
         """Delete the shards written since the last commit."""
         for shard in self.pending:
-            (self.folder / shard["file"]).unlink(missing_ok=True)
+            if SHARD_FILE.fullmatch(shard["file"]):
+                (self.folder / shard["file"]).unlink(missing_ok=True)
         self.pending = []
 
 
@@ -122,8 +158,10 @@ def reshard(index_dir: str | Path, collection: str, rows_per_shard: int = 100_00
                 f"({type(inner or col.index).__name__}); only exact collections can be resharded"
             )
         folder = shard_folder(index_dir, collection)
-        for f in folder.glob("*"):
-            f.unlink()
+        if folder.is_dir():  # only the shard files and manifest a writer made; nothing else there
+            for f in _own_files(folder):
+                f.unlink()
+            (folder / MANIFEST).unlink(missing_ok=True)
         writer = ShardWriter(index_dir, collection)
         ids = faiss.vector_to_array(col.index.id_map)
         for start in range(0, len(ids), rows_per_shard):
@@ -186,7 +224,15 @@ class ShardedSearcher:
                 "changed without --ray). Search the index itself, or reshard it"
             )
         flags = faiss.IO_FLAG_MMAP if mmap else 0
-        self.shards = [faiss.read_index(str(self.folder / s["file"]), flags) for s in self.manifest["shards"]]
+        self.shards = []
+        for s in self.manifest["shards"]:
+            path = folder_checks.plain_file(self.folder, s["file"], self.folder / MANIFEST)
+            if sha256_file(path) != s["sha256"]:
+                raise DataFormatError(f"{path}: checksum differs from {MANIFEST}; reshard the collection")
+            try:
+                self.shards.append(faiss.read_index(str(path), flags))
+            except (RuntimeError, MemoryError) as exc:
+                raise DataFormatError(f"{path}: not a readable FAISS index; reshard the collection") from exc
         self.threads = max(1, threads)
 
     def search_vectors(self, vectors: np.ndarray, k: int = 5) -> list[list[Hit]]:

@@ -27,7 +27,6 @@ import json
 import os
 import re
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,20 @@ import numpy as np
 
 from dnahlm.errors import ConfigError, DataFormatError, UserInputError
 from dnahlm.files import fsync_path, sha256_file, write_json_atomic
+
+from .folder import (
+    check_collection,
+    check_sqlite,
+    checksum,
+    file_name,
+    generation_file,
+    lock,
+    plain_file,
+    read_manifest,
+    remove,
+    shown,
+    write_refused,
+)
 
 FORMAT_VERSION = 1
 COLLECTIONS = ("sequences", "examples", "papers")
@@ -166,24 +179,6 @@ def train_ivfpq(sample: np.ndarray, n_total: int | None = None, *, m: int | None
     return index
 
 
-def _lock(folder: Path, timeout: float) -> int:
-    """An exclusive ``flock`` on ``folder/.lock``, waiting up to ``timeout`` seconds; returns its fd."""
-    fd = os.open(folder / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError as exc:
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                raise UserInputError(
-                    f"{folder}: another process has been writing this index for over {timeout:g} s; "
-                    "try again when it has finished"
-                ) from exc
-            time.sleep(0.05)
-
-
 def convert_if_due(col: Collection) -> None:
     """Train IVF-PQ for ``ivfpq`` collections, and for ``auto`` ones that outgrew exact search.
 
@@ -238,8 +233,9 @@ class KnowledgeStore:
         self._selectors: dict[tuple[str, str, int], Any] = {}
         self.generation = 0
         self.collections: dict[str, Collection] = {}
+        self._retired: set[str] = set()  # files an earlier generation used, deleted at the next commit
         manifest = self.path / "manifest.json"
-        if manifest.is_file():
+        if os.path.lexists(manifest):  # whatever it is (a link, a folder): _load says what is wrong
             self._load(manifest)
         elif self.path.is_dir() and any(self.path.glob("meta.*.sqlite")):
             raise DataFormatError(
@@ -261,59 +257,74 @@ class KnowledgeStore:
 
     # ----------------------------------------------------------------------------------- reading
     def _load(self, manifest: Path) -> None:
-        try:
-            data = json.loads(manifest.read_text())
-        except (OSError, ValueError) as exc:
-            raise DataFormatError(f"{manifest}: unreadable or not JSON ({exc})") from exc
+        """Read the committed state; every name, checksum and setting is checked before any file is read."""
+        data = read_manifest(manifest)
         if not isinstance(data, dict):
             raise DataFormatError(
                 f"{manifest}: not an index manifest (a JSON {type(data).__name__}); {_REPAIR}"
             )
         if data.get("format_version") != FORMAT_VERSION:
             raise DataFormatError(
-                f"{manifest}: index format {data.get('format_version')!r}, this dnahlm reads {FORMAT_VERSION}"
+                f"{manifest}: index format {shown(data.get('format_version'))}, this dnahlm reads {FORMAT_VERSION}"
             )
         try:
-            self.generation = int(data["generation"])
-            self._meta_file = str(data["sqlite"]["file"])
-            sqlite_sha = data["sqlite"]["sha256"]
-            entries = [(str(n), dict(c)) for n, c in data["collections"].items()]
-            cols = [Collection(name=n, **{k: v for k, v in c.items() if k != "faiss"}) for n, c in entries]
+            generation = int(data["generation"])
+            meta_file, sqlite_sha = data["sqlite"]["file"], data["sqlite"]["sha256"]
+            entries = [(n, dict(c)) for n, c in data["collections"].items()]
+            retired = list(data.get("retired", []))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataFormatError(
                 f"{manifest}: missing or bad entry ({type(exc).__name__}: {exc}); {_REPAIR}"
             ) from exc
-        unnamed = [c.name for c in cols if not c.file]
-        if unnamed:
-            raise DataFormatError(f"{manifest}: collection {unnamed[0]!r} names no vector file; {_REPAIR}")
-        self._check(self.path / self._meta_file, sqlite_sha)
-        self._db = self._connect(self.path / self._meta_file)
+        cols = self._entries(manifest, entries)
+        meta_file = file_name(meta_file, f"{manifest}, sqlite.file")
+        sqlite_sha = checksum(sqlite_sha, f"{manifest}, sqlite.sha256")
+        bad = [r for r in retired if not generation_file(r)]
+        if bad:
+            file_name(bad[0], f"{manifest}, retired")  # raises, naming the entry
+        # the names are safe; now the files: checksums first, then the SQLite's own check and schema
+        meta = self._check(meta_file, sqlite_sha)
+        check_sqlite(meta, FILTER_COLUMNS)
         faiss = _faiss()
         for col in cols:
-            name = col.name
-            file = self.path / col.file
-            self._check(file, col.sha256)
+            file = self._check(col.file, col.sha256)
             try:
                 col.index = faiss.read_index(str(file))
-            except RuntimeError as exc:
+            except (RuntimeError, MemoryError) as exc:  # FAISS's message may quote the file's bytes
                 raise DataFormatError(
-                    f"{file}: not a readable FAISS index ({str(exc).splitlines()[0]})"
+                    f"{file}: not a readable FAISS index (FAISS could not parse it); {_REPAIR}"
                 ) from exc
             if col.index.d != col.dimension or col.index.ntotal != col.count:
                 raise DataFormatError(
                     f"{file}: holds {col.index.ntotal} vectors of dimension {col.index.d}, "
                     f"the manifest says {col.count} of {col.dimension}"
                 )
-            self.collections[name] = col
+        self._db = self._connect(meta)
+        self.generation, self._meta_file, self._retired = generation, meta_file, set(retired)
+        self.collections.update((col.name, col) for col in cols)
 
-    def _check(self, file: Path, expected: str | None) -> None:
-        if not file.is_file():
-            raise DataFormatError(f"{file}: missing (named in {self.path / 'manifest.json'})")
-        if self._verify and expected and sha256_file(file) != expected:
+    def _entries(self, manifest: Path, entries: list[tuple[Any, dict[str, Any]]]) -> list[Collection]:
+        """The manifest's collections, their names, files, checksums and settings checked."""
+        cols = []
+        for name, entry in entries:
+            check_collection(name, entry, manifest, INDEX_TYPES)
+            try:
+                cols.append(Collection(name=name, **{k: v for k, v in entry.items() if k != "faiss"}))
+            except TypeError as exc:
+                raise DataFormatError(
+                    f"{manifest}, collection {name!r}: unexpected entry; {_REPAIR}"
+                ) from exc
+        return cols
+
+    def _check(self, name: str, expected: str) -> Path:
+        """The file ``name`` of the folder, a regular file whose SHA-256 is ``expected``."""
+        file = plain_file(self.path, name, self.path / "manifest.json")
+        if self._verify and sha256_file(file) != expected:
             raise DataFormatError(
                 f"{file}: checksum differs from the manifest (corrupted or truncated); "
                 f"restore the folder from a backup or run `dnahlm index repair {self.path}`"
             )
+        return file
 
     def _connect(self, file: Path | None) -> sqlite3.Connection:
         if file is None:
@@ -485,7 +496,7 @@ class KnowledgeStore:
         """
         if self._pending is not None:
             return
-        fd = _lock(self.path, self.lock_timeout if timeout is None else timeout)
+        fd = lock(self.path, self.lock_timeout if timeout is None else timeout)
         try:
             self._refresh()
         except BaseException:
@@ -493,12 +504,20 @@ class KnowledgeStore:
             os.close(fd)
             raise
         self._lock = fd
-        self._remove_partials()
-        self._pending_generation = self._next_generation()
-        pending = self.path / f"meta.{self._pending_generation}.sqlite.partial"
-        db = sqlite3.connect(pending, check_same_thread=False)
-        self._db.backup(db)  # also turns the in-memory database of a new index into a file
-        db.executescript(_SCHEMA)
+        pending, db = None, None
+        try:
+            self._remove_partials()
+            self._pending_generation = self._next_generation()
+            pending = self.path / f"meta.{self._pending_generation}.sqlite.partial"
+            db = sqlite3.connect(pending, check_same_thread=False)
+            self._db.backup(db)  # also turns the in-memory database of a new index into a file
+            db.executescript(_SCHEMA)
+        except (OSError, sqlite3.OperationalError) as exc:  # a read-only folder, a full disk
+            if db is not None:
+                db.close()
+            remove([pending] if pending is not None else [])
+            self._release()
+            raise self._cannot_write(exc) from exc
         self._db.close()
         self._db, self._pending = db, pending
 
@@ -507,11 +526,11 @@ class KnowledgeStore:
     def _refresh(self) -> None:
         """Read the committed state again if another process committed since it was read."""
         manifest = self.path / "manifest.json"
-        if not manifest.is_file():
+        if not os.path.lexists(manifest):
             return
         try:
-            generation = json.loads(manifest.read_text()).get("generation")
-        except (OSError, ValueError, AttributeError):
+            generation = read_manifest(manifest).get("generation")
+        except (DataFormatError, AttributeError):
             generation = None  # _load below reports what is wrong with it
         if generation == self.generation and self.generation:
             return
@@ -539,7 +558,7 @@ class KnowledgeStore:
     @contextlib.contextmanager
     def writing(folder: str | Path, timeout: float | None = None) -> Iterator[None]:
         """Hold ``folder``'s write lock (as a writing store does) for work outside a store, e.g. a repair."""
-        fd = _lock(Path(folder), LOCK_TIMEOUT if timeout is None else timeout)
+        fd = lock(Path(folder), LOCK_TIMEOUT if timeout is None else timeout)
         try:
             yield
         finally:
@@ -547,8 +566,9 @@ class KnowledgeStore:
             os.close(fd)
 
     def _remove_partials(self) -> None:
-        for stale in self.path.glob("*.partial"):
-            stale.unlink(missing_ok=True)
+        for stale in self.path.glob("*.partial"):  # only the store's own: <generation file>.partial
+            if generation_file(stale.name.removesuffix(".partial")):
+                stale.unlink(missing_ok=True)
 
     def ensure_collection(
         self, name: str, embedder: dict[str, Any], dimension: int, index_type: str = "auto"
@@ -610,13 +630,18 @@ class KnowledgeStore:
         if replace:
             self.delete([h.id for h in self.get_by_keys(collection, keys)])
         out: list[int | None] = []
+        sql = (
+            f"INSERT OR IGNORE INTO records (collection, key, text, {', '.join(FILTER_COLUMNS)}, meta) "
+            f"VALUES (?, ?, ?, {', '.join('?' * len(FILTER_COLUMNS))}, ?)"
+        )
         for text, meta, key in zip(texts, metadatas, keys, strict=True):
             columns = [meta.get(c) for c in FILTER_COLUMNS]
-            cur = self._db.execute(
-                f"INSERT OR IGNORE INTO records (collection, key, text, {', '.join(FILTER_COLUMNS)}, meta) "
-                f"VALUES (?, ?, ?, {', '.join('?' * len(FILTER_COLUMNS))}, ?)",
-                [collection, key, text, *columns, json.dumps(meta, sort_keys=True, default=str)],
-            )
+            try:  # the staged SQLite file grows: the disk may fill up here
+                cur = self._db.execute(
+                    sql, [collection, key, text, *columns, json.dumps(meta, sort_keys=True, default=str)]
+                )
+            except sqlite3.OperationalError as exc:
+                raise self._cannot_write(exc) from exc
             out.append(cur.lastrowid if cur.rowcount == 1 else None)
         new = np.array([i is not None for i in out], dtype=bool)
         if new.any():
@@ -710,44 +735,73 @@ class KnowledgeStore:
             self._lock = None
 
     def commit(self) -> bool:
-        """Write staged changes as a new generation, atomically; returns False when nothing was staged."""
+        """Write staged changes as a new generation, atomically; returns False when nothing was staged.
+
+        Raises:
+            UserInputError: the folder is read-only or the disk is full; the files of the new generation
+                are removed again and the index stays at its previous generation.
+        """
         if self._pending is None:
             return False
-        faiss = _faiss()
         gen = self._pending_generation
         old = self._referenced()
+        written: list[Path] = []  # new names only: the generation number is one no file had
+        try:
+            manifest = self._write_generation(gen, old, written)
+            write_json_atomic(self.path / "manifest.json", manifest)  # the switch: old state until here
+        except (OSError, RuntimeError, sqlite3.OperationalError) as exc:
+            remove(written)
+            error = self._cannot_write(exc)
+            self.rollback()
+            raise error from exc
+        with contextlib.suppress(OSError):  # the switch is done: a failed folder fsync cannot undo it
+            fsync_path(self.path)
+        meta = self.path / manifest["sqlite"]["file"]
+        self.generation, self._meta_file, self._pending = gen, meta.name, None
+        self._db = self._connect(meta)
+        self._release()
+        retired, self._retired = self._retired, set(manifest["retired"])
+        self._collect_garbage(retired - old - self._referenced())
+        return True
+
+    def _write_generation(self, gen: int, old: set[str], written: list[Path]) -> dict[str, Any]:
+        """Write the changed FAISS files and the SQLite file of generation ``gen``; returns its manifest."""
+        faiss = _faiss()
         for col in self.collections.values():
             convert_if_due(col)
             if not col.dirty:
                 continue
             final = self.path / f"{col.name}.{gen}.faiss"
             partial = final.with_name(final.name + ".partial")
-            faiss.write_index(col.index, str(partial))
+            written += [partial, final]
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as fh:  # through Python, so a full disk is an OSError with its errno
+                faiss.write_index(col.index, faiss.PyCallbackIOWriter(fh.write))
             fsync_path(partial)
             os.replace(partial, final)
             col.file, col.sha256, col.dirty = final.name, sha256_file(final), False
-        meta_name = f"meta.{gen}.sqlite"
+        meta = self.path / f"meta.{gen}.sqlite"
+        written.append(meta)
         saved = {name: col.manifest() for name, col in self.collections.items()}
         self._db.execute("DELETE FROM manifest")
         self._db.execute("INSERT INTO manifest (json) VALUES (?)", (json.dumps({"collections": saved}),))
         self._db.commit()
         self._db.close()
         fsync_path(self._pending)
-        os.replace(self._pending, self.path / meta_name)
-        manifest = {
+        os.replace(self._pending, meta)
+        new = {c["file"] for c in saved.values() if c["file"]} | {meta.name}
+        return {
             "format_version": FORMAT_VERSION,
             "generation": gen,
-            "sqlite": {"file": meta_name, "sha256": sha256_file(self.path / meta_name)},
+            "sqlite": {"file": meta.name, "sha256": sha256_file(meta)},
             "collections": saved,
             "counts": {name: col.count for name, col in self.collections.items()},
+            "retired": sorted(old - new),  # kept for readers of the old state; the next commit removes them
         }
-        write_json_atomic(self.path / "manifest.json", manifest)  # the switch: old state until here
-        fsync_path(self.path)
-        self.generation, self._meta_file, self._pending = gen, meta_name, None
-        self._db = self._connect(self.path / meta_name)
-        self._release()
-        self._collect_garbage(keep=old | self._referenced())
-        return True
+
+    def _cannot_write(self, exc: BaseException) -> UserInputError:
+        state = f"it stays at generation {self.generation}" if self.generation else "nothing was written"
+        return write_refused(self.path, exc, state)
 
     def _referenced(self) -> set[str]:
         names = {c.file for c in self.collections.values() if c.file}
@@ -755,11 +809,12 @@ class KnowledgeStore:
             names.add(self._meta_file)
         return names
 
-    def _collect_garbage(self, keep: set[str]) -> None:
-        for f in self.path.iterdir():
-            if (f.suffix in (".faiss", ".sqlite")) and f.name not in keep:
+    def _collect_garbage(self, names: set[str]) -> None:
+        """Delete files an earlier manifest of this folder named and no longer needs, and nothing else."""
+        for name in sorted(names):
+            if generation_file(name):  # a plain name of the store's own form, checked again
                 with contextlib.suppress(OSError):
-                    f.unlink()
+                    (self.path / name).unlink()
 
     def stats(self) -> dict[str, Any]:
         """Counts, embedders and files per collection, for ``dnahlm index stats``."""
