@@ -23,7 +23,7 @@ import torch
 from safetensors.torch import load_file
 
 from dnahlm.checkfiles import check_head, loading
-from dnahlm.errors import ModelNotFoundError
+from dnahlm.errors import DataFormatError, ModelNotFoundError
 from dnahlm.model import HEADS_DIR, check_checkpoint_dir
 from dnahlm.runtime import GPT2Classifier, GPT2Config, read_weights, supports
 from dnahlm.scoring import fit_prompt, left_pad
@@ -39,6 +39,7 @@ __all__ = [
     "TaskHead",
     "base_fingerprint",
     "build_classifier",
+    "check_head_tensors",
     "classify_probs",
     "encode_sequences",
     "head_pad_id",
@@ -121,6 +122,12 @@ def encode_sequences(
 @torch.no_grad()
 def classify_probs(model, tokenizer, sequences: list[str], *, batch_size: int = 64) -> np.ndarray:
     """Class probabilities (N, C), columns in the order of the task's label ids."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        from dnahlm.errors import ConfigError
+
+        raise ConfigError(
+            f"batch size {batch_size!r}: must be a whole number of 1 or more (DNAHLM_BATCH_SIZE)"
+        )
     model.eval()
     device = next(model.parameters()).device
     rows = encode_sequences(tokenizer, sequences, model.config.n_positions)
@@ -177,10 +184,53 @@ def load_classifier(
     with loading(head_dir, "classification head"):
         tokenizer = load_tokenizer(checkpoint, light=choice == "torch")
         head = load_file(str(head_dir / "head.safetensors"))
+        check_head_tensors(head_dir, head, weights, task, info)
         model = build_classifier(checkpoint, task, runtime=choice, head=head, weights=weights)
     model.config.pad_token_id = head_pad_id(tokenizer)
     model.to(resolve_device(device or "auto")).eval()
     return model, tokenizer, task
+
+
+def check_head_tensors(
+    head_dir: Path,
+    head: dict[str, torch.Tensor],
+    weights: dict[str, torch.Tensor],
+    task: Task,
+    info: dict[str, Any] | None = None,
+) -> None:
+    """Refuse a head whose numbers cannot be right, naming its ``head.safetensors``: a score layer of
+    (labels in ``head.json``, the checkpoint's width); every other tensor one of the checkpoint's
+    transformer tensors, of the same shape; the tensors ``head.json`` lists (when it lists them); every
+    value finite. (:func:`dnahlm.checkfiles.check_head` has read the files; this checks what they hold.)
+
+    Raises:
+        DataFormatError: what is wrong, and where.
+    """
+    where = head_dir / "head.safetensors"
+    score = head.get("score.weight")
+    width = next((t.shape[-1] for k, t in weights.items() if k.endswith("wte.weight")), None)
+    if score is None:
+        raise DataFormatError(f"{where}: no score.weight tensor (the classification layer)")
+    if tuple(score.shape) != (len(task.labels), width if width is not None else score.shape[-1]):
+        raise DataFormatError(
+            f"{where}: score.weight has shape {tuple(score.shape)}, but the head has {len(task.labels)} "
+            f"labels on a checkpoint of width {width}: ({len(task.labels)}, {width}) expected"
+        )
+    for name, t in head.items():
+        if name == "score.weight":
+            continue
+        if name not in weights or not name.startswith("transformer."):
+            raise DataFormatError(f"{where}: {name} is not a tensor of the checkpoint's transformer")
+        if tuple(t.shape) != tuple(weights[name].shape):
+            raise DataFormatError(
+                f"{where}: {name} has shape {tuple(t.shape)}, the checkpoint's {tuple(weights[name].shape)}"
+            )
+    listed = (info or {}).get("tensors")
+    if isinstance(listed, list) and set(map(str, listed)) != set(head):
+        raise DataFormatError(f"{where}: its tensors are not the ones head.json lists")
+    for name, t in head.items():
+        if not t.is_floating_point() or not bool(torch.isfinite(t.float()).all()):
+            raise DataFormatError(f"{where}: {name} holds values that are not finite numbers")
 
 
 class TaskHead:

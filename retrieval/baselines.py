@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 
 from dnahlm.bio.encoding import ONE_HOT
-from dnahlm.errors import UserInputError
+from dnahlm.errors import DataFormatError, UserInputError
 from dnahlm.index.embed import KmerEmbeddings
 
-from .motif_cnn import MotifCNN, MotifCNNConfig, encode
+from .motif_cnn import MotifCNN, MotifCNNConfig, checked_array, checked_int, checked_labels, encode
 from .pool import C_GRID, LinearModel, choose_c, out_of_fold_log_loss, stratified_folds
 
 ANCHORS = ("centre", "left")
@@ -65,6 +65,41 @@ def _targets(label_ids: Sequence[int], labels: Sequence[int], n: int, what: str)
 def _fitted(model: Any, what: str) -> None:
     if model is None:
         raise RuntimeError(f"{what}.predict_proba before fit")
+
+
+def checked_linear(data: Any, what: str, label_ids: Sequence[int], dim: int | None = None) -> LinearModel:
+    """A saved :class:`.pool.LinearModel` read back and checked: its labels among ``label_ids`` (each
+    once), weights (labels, ``dim``), bias (labels,), standardisation (``dim``,) with a positive scale,
+    and every number finite.
+
+    Raises:
+        DataFormatError: naming ``what`` and what is wrong (KeyError, TypeError: not a saved model).
+    """
+    if not isinstance(data, dict):
+        raise DataFormatError(f"{what}: expected a saved linear model (a JSON object)")
+    labels = checked_labels(data["labels"], f"{what} labels")
+    unknown = sorted(set(labels) - {int(v) for v in label_ids})
+    if unknown:
+        raise DataFormatError(f"{what}: labels {unknown} are not among the task's labels {list(label_ids)}")
+    weights = checked_array(data["weights"], f"{what} weights", (len(labels), dim))
+    bias = checked_array(data["bias"], f"{what} bias", (len(labels),))
+    if (data.get("mean") is None) != (data.get("scale") is None):
+        raise DataFormatError(f"{what}: a standardisation needs both mean and scale")
+    mean = scale = None
+    if data.get("mean") is not None:
+        mean = checked_array(data["mean"], f"{what} mean", (weights.shape[1],))
+        scale = checked_array(data["scale"], f"{what} scale", (weights.shape[1],))
+        if (scale <= 0).any():
+            raise DataFormatError(f"{what} scale: must be positive")
+    return LinearModel(weights, bias, labels, mean, scale)
+
+
+def checked_strength(value: Any, what: str) -> float:
+    """An inverse L2 strength from a saved model: a finite positive number (DataFormatError otherwise)."""
+    c = float(checked_array(value, what, ()))
+    if c <= 0:
+        raise DataFormatError(f"{what}: {c} is not a positive number")
+    return c
 
 
 def kmer_profile(sequences: Sequence[str], k: int) -> np.ndarray:
@@ -111,8 +146,10 @@ class KmerLR:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KmerLR:
-        out = cls(data["label_ids"], k=int(data["k"]), c=float(data["c"]), seed=int(data["seed"]))
-        out.model = LinearModel.from_json(data["model"])
+        labels = checked_labels(data["label_ids"], "kmer-lr label_ids")
+        out = cls(labels, k=checked_int(data["k"], "kmer-lr k", high=12),
+                  c=checked_strength(data["c"], "kmer-lr c"), seed=int(data["seed"]))  # fmt: skip
+        out.model = checked_linear(data["model"], "kmer-lr model", out.label_ids)
         return out
 
 
@@ -210,8 +247,11 @@ class KmerKNN:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KmerKNN:
-        out = cls(data["label_ids"], kmer=int(data["kmer"]), neighbours=int(data["neighbours"]),
-                  temperature=float(data["temperature"]), seed=int(data["seed"]))  # fmt: skip
+        out = cls(checked_labels(data["label_ids"], "kmer-knn label_ids"),
+                  kmer=checked_int(data["kmer"], "kmer-knn kmer", high=12),
+                  neighbours=checked_int(data["neighbours"], "kmer-knn neighbours", high=100_000),
+                  temperature=checked_strength(data["temperature"], "kmer-knn temperature"),
+                  seed=int(data["seed"]))  # fmt: skip
         out.fit(data["sequences"], data["labels"])  # every setting is given: no choice, only the vectors
         out.cv_losses = data.get("cv_losses")
         return out
@@ -358,9 +398,18 @@ class OneHotLR:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OneHotLR:
-        out = cls(data["label_ids"], length=int(data["length"]), anchor=data["anchor"], c=float(data["c"]),
+        """A saved model read back and checked (DataFormatError: a shape that does not match the window
+        length or labels, a value that is not a finite number, an unknown anchor)."""
+        labels = checked_labels(data["label_ids"], "one-hot LR label_ids")
+        length = checked_int(data["length"], "one-hot LR length", high=10_000_000)
+        if data["anchor"] not in ANCHORS:
+            raise DataFormatError(
+                f"one-hot LR anchor {data['anchor']!r}: expected one of {', '.join(ANCHORS)}"
+            )
+        out = cls(labels, length=length, anchor=data["anchor"], c=checked_strength(data["c"], "one-hot LR c"),
                   seed=int(data["seed"]))  # fmt: skip
-        out.model, out.cv_losses = LinearModel.from_json(data["model"]), data.get("cv_losses")
+        out.model = checked_linear(data["model"], "one-hot LR model", out.label_ids, length * 4)
+        out.cv_losses = data.get("cv_losses")
         return out
 
 

@@ -32,11 +32,11 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from dnahlm.errors import ConfigError
+from dnahlm.errors import ConfigError, DataFormatError
 from dnahlm.tasks import Example, Task
 
-from .baselines import KmerKNN, OneHotLR
-from .motif_cnn import MotifCNN
+from .baselines import KmerKNN, OneHotLR, checked_linear, checked_strength
+from .motif_cnn import MotifCNN, checked_array, checked_int
 from .pool import (
     ExamplePool,
     LinearModel,
@@ -123,6 +123,15 @@ class Context:
         return self.pool
 
 
+def batch_size(ctx: Context) -> int:
+    """The batch size the language model and heads run with: a whole number of 1 or more (a smaller one
+    would score no row and leave the zeros a uniform softmax makes of them)."""
+    b = ctx.config.batch_size
+    if isinstance(b, bool) or not isinstance(b, int) or b < 1:
+        raise ConfigError(f"batch size {b!r}: must be a whole number of 1 or more (DNAHLM_BATCH_SIZE)")
+    return b
+
+
 class Method(Protocol):
     """A prediction method: ``probs(queries, ctx)`` -> (Q, C), or None where it does not apply."""
 
@@ -140,8 +149,9 @@ class Instruct:
     def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
         from dnahlm.scoring import label_probs  # torch: only when the language model scores
 
+        size = batch_size(ctx)  # refused before the model loads
         tokenizer, model = ctx.lm()
-        return label_probs(tokenizer, model, ctx.task, queries, batch_size=ctx.config.batch_size)
+        return label_probs(tokenizer, model, ctx.task, queries, batch_size=size)
 
 
 class FewShot:
@@ -153,9 +163,10 @@ class FewShot:
     def probs(self, queries: Sequence[str], ctx: Context) -> np.ndarray:
         from dnahlm.scoring import label_probs
 
+        size = batch_size(ctx)
         tokenizer, model = ctx.lm()
         shots = self.shots(queries, ctx)
-        return label_probs(tokenizer, model, ctx.task, queries, shots, batch_size=ctx.config.batch_size)
+        return label_probs(tokenizer, model, ctx.task, queries, shots, batch_size=size)
 
     @staticmethod
     def shots(queries: Sequence[str], ctx: Context) -> list[list[Example]]:
@@ -191,7 +202,7 @@ class Head:
 
             self._heads[name] = TaskHead.load(
                 ctx.model_dir, ctx.task, device=ctx.device, strict=self.strict,
-                batch_size=ctx.config.batch_size,
+                batch_size=batch_size(ctx),
             )  # fmt: skip
         head = self._heads[name]
         return None if head is None else np.asarray(head(list(queries)))
@@ -283,8 +294,10 @@ class TunedKnn(Trained):
 
     @classmethod
     def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> TunedKnn:
-        settings = {"kmer": int(data["kmer"]), "neighbours": int(data["neighbours"]),
-                    "temperature": float(data["temperature"])}  # fmt: skip
+        temperature = checked_strength(data["temperature"], "tuned kNN temperature")
+        settings = {"kmer": checked_int(data["kmer"], "tuned kNN kmer", high=12),
+                    "neighbours": checked_int(data["neighbours"], "tuned kNN neighbours", high=100_000),
+                    "temperature": temperature}  # fmt: skip
         return cls(None, settings)
 
 
@@ -318,8 +331,13 @@ class Probe(Trained):
 
     @classmethod
     def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> Probe:
-        model = LinearModel.from_json(data["model"])
-        return cls(LinearProbe(task, c=float(data["c"]), seed=seed, model=model))
+        model = checked_linear(data["model"], "probe model", task.label_ids, _probe_dim())
+        return cls(LinearProbe(task, c=checked_strength(data["c"], "probe c"), seed=seed, model=model))
+
+
+def _probe_dim() -> int:
+    """Columns of :func:`.pool.probe_features` (what a saved probe's weights must have)."""
+    return int(probe_features(["ACGT"]).shape[1])
 
 
 class _Saved(Trained):
@@ -339,7 +357,12 @@ class _Saved(Trained):
 
     @classmethod
     def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> Trained:
-        return cls(cls.model_class.from_json(data))
+        model = cls.model_class.from_json(data)
+        if sorted(model.label_ids) != sorted(task.label_ids):
+            raise DataFormatError(
+                f"{cls.step}: fitted for labels {model.label_ids}, the task has {list(task.label_ids)}"
+            )
+        return cls(model)
 
 
 class OneHot(_Saved):
@@ -507,13 +530,43 @@ class FusedFit:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], task: Task, seed: int) -> FusedFit:
-        """Read a saved fit back (KeyError, TypeError or ValueError when it is damaged)."""
-        trained = {name: TRAINED[name].from_json(d, task, seed) for name, d in data["trained"].items()}
+        """Read a saved fit back, checked: its inputs known and each once, the trained inputs it names
+        present, every shape consistent with the task's labels and the stored dimensions, every number
+        finite.
+
+        Raises:
+            DataFormatError: what is wrong (KeyError, TypeError: parts missing or of the wrong kind).
+        """
+        if not isinstance(data, dict):
+            raise DataFormatError("not a saved fit (a JSON object)")
+        inputs = data["inputs"]
+        if not isinstance(inputs, list) or not inputs or len(set(map(str, inputs))) != len(inputs):
+            raise DataFormatError(f"inputs {inputs!r}: expected a list of distinct input names")
+        unknown = [n for n in inputs if n not in INPUT_ORDER]
+        if unknown:
+            raise DataFormatError(f"unknown inputs {unknown} (known: {', '.join(INPUT_ORDER)})")
+        saved = data["trained"]
+        if not isinstance(saved, dict) or any(name not in TRAINED for name in saved):
+            raise DataFormatError(f"trained inputs {list(saved)!r}: expected some of {', '.join(TRAINED)}")
+        missing = [n for n in inputs if n in TRAINED and n not in saved]
+        if missing:
+            raise DataFormatError(f"the combination uses {missing}, but they are not saved")
+        trained = {name: TRAINED[name].from_json(d, task, seed) for name, d in saved.items()}
+        labels = list(task.label_ids)
+        combination = checked_linear(data["combination"], "combination", labels, len(inputs) * len(labels))
+        calibrated_on = data["calibrated_on"]
+        if calibrated_on not in ("pool", "untuned rows"):
+            raise DataFormatError(f"calibrated_on {calibrated_on!r}: expected 'pool' or 'untuned rows'")
+        losses = data.get("input_losses")
+        if losses is not None:
+            if not isinstance(losses, dict):
+                raise DataFormatError("input_losses: expected a JSON object")
+            losses = {str(k): float(checked_array(v, f"input loss {k!r}", ())) for k, v in losses.items()}
         return cls(
-            inputs=[str(n) for n in data["inputs"]],
-            combination=LinearModel.from_json(data["combination"]),
+            inputs=[str(n) for n in inputs],
+            combination=combination,
             trained=trained,
-            calibrated_on=str(data["calibrated_on"]),
-            calibration_rows=[int(i) for i in data["calibration_rows"]],
-            input_losses=data.get("input_losses"),
+            calibrated_on=calibrated_on,
+            calibration_rows=[checked_int(i, "calibration_rows", low=0) for i in data["calibration_rows"]],
+            input_losses=losses,
         )

@@ -17,6 +17,7 @@ are kept as plain numbers (:meth:`MotifCNN.to_json`) so a fit can be cached with
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -25,7 +26,7 @@ import numpy as np
 
 from dnahlm.bio.encoding import ONE_HOT
 from dnahlm.bio.encoding import encode as encode_bases
-from dnahlm.errors import UserInputError
+from dnahlm.errors import DataFormatError, UserInputError
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,51 @@ class MotifCNNConfig:
     """Training rows at most (a seeded sample of larger pools), to bound the fit at about a minute."""
     models: int = 2
     """Networks trained (different seeds and held-out rows); their class probabilities are averaged."""
+
+
+def checked_array(
+    value: Any, what: str, shape: Sequence[int | None] | None = None, dtype: Any = np.float64
+) -> np.ndarray:
+    """``value`` read back from a saved model as an array of ``shape`` (None: any length there) and
+    ``dtype``, every entry finite in that type.
+
+    Raises:
+        DataFormatError: not numbers, another shape, or NaN / infinity among them (names ``what``).
+    """
+    try:
+        a = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataFormatError(f"{what}: not an array of numbers") from None
+    if shape is not None and (
+        a.ndim != len(shape)
+        or any(want is not None and want != got for want, got in zip(shape, a.shape, strict=True))
+    ):
+        expected = "(" + ", ".join("any" if n is None else str(n) for n in shape) + ")"
+        raise DataFormatError(f"{what}: shape {a.shape}, expected {expected}")
+    if not np.isfinite(a).all() or (a.size and np.abs(a).max() > np.finfo(dtype).max):
+        raise DataFormatError(f"{what}: holds values that are not finite numbers")
+    return a.astype(dtype)
+
+
+def checked_int(value: Any, what: str, low: int = 1, high: int | None = None) -> int:
+    """A whole number from a saved model, ``low <= value <= high`` (DataFormatError otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DataFormatError(f"{what}: not a whole number")
+    if value != int(value):
+        raise DataFormatError(f"{what}: {value!r} is not a whole number")
+    if value < low or (high is not None and value > high):
+        raise DataFormatError(f"{what}: {value!r} is out of range {low}..{high if high is not None else ''}")
+    return int(value)
+
+
+def checked_labels(value: Any, what: str) -> list[int]:
+    """Label ids from a saved model: distinct whole numbers (DataFormatError otherwise)."""
+    if not isinstance(value, list) or not value:
+        raise DataFormatError(f"{what}: expected a list of label ids")
+    ids = [checked_int(v, what, low=-(2**31)) for v in value]
+    if len(set(ids)) != len(ids):
+        raise DataFormatError(f"{what}: label ids repeat ({ids})")
+    return ids
 
 
 def encode(sequences: Sequence[str], min_length: int = 1) -> np.ndarray:
@@ -194,10 +240,34 @@ class MotifCNN:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MotifCNN:
-        """A fitted model from :meth:`to_json`, ready to score (as NumPy arrays; no torch)."""
-        cnn = cls(data["label_ids"], MotifCNNConfig(**data["config"]), seed=int(data["seed"]))
-        cnn.epochs = [int(e) for e in data["epochs"]]
-        cnn._weights = [{k: np.asarray(v, dtype=np.float32) for k, v in w.items()} for w in data["weights"]]
+        """A fitted model from :meth:`to_json`, ready to score (as NumPy arrays; no torch).
+
+        Raises:
+            DataFormatError: a shape that does not match the configuration and labels, a value that is
+                not a finite number, or a missing part (KeyError, TypeError: not a saved model at all).
+        """
+        labels = checked_labels(data["label_ids"], "motif CNN label_ids")
+        config = MotifCNNConfig(**data["config"])
+        for name in ("filters", "width", "stretches", "models"):
+            checked_int(getattr(config, name), f"motif CNN config {name}", high=1_000_000)
+        cnn = cls(labels, config, seed=checked_int(data["seed"], "motif CNN seed", low=0))
+        cnn.epochs = [checked_int(e, "motif CNN epochs", low=0) for e in data["epochs"]]
+        f, c = config.filters, len(labels)
+        shapes = {
+            "conv.weight": (f, 4, config.width),
+            "conv.bias": (f,),
+            "out.weight": (c, f * (1 + config.stretches)),
+            "out.bias": (c,),
+        }
+        if not isinstance(data["weights"], list) or not data["weights"]:
+            raise DataFormatError("motif CNN weights: expected a list of networks")
+        for w in data["weights"]:
+            if not isinstance(w, dict) or set(w) != set(shapes):
+                raise DataFormatError(f"motif CNN weights: expected the tensors {', '.join(shapes)}")
+        cnn._weights = [
+            {k: checked_array(w[k], f"motif CNN {k}", shape, np.float32) for k, shape in shapes.items()}
+            for w in data["weights"]
+        ]
         cnn.nets = [None] * len(cnn._weights)  # placeholders: only the weights are kept
         return cnn
 

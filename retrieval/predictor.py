@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from dnahlm.errors import ConfigError, UserInputError
+from dnahlm.errors import ConfigError, DataFormatError, UserInputError
 from dnahlm.sequences import normalize
 from dnahlm.tasks import Example, Task
 from dnahlm.types import METHODS as ALL_METHODS
@@ -58,6 +59,8 @@ MIN_PROBE_POOL = Probe.min_rows
 """Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
 MIN_CNN_POOL = CNN.min_rows
 """Pool rows (outside the calibration split) needed to train the motif CNN that ``fused`` includes."""
+MAX_FIT_BYTES = 256 * 2**20
+"""The largest fit file read back (a fit with the motif CNN is a few MB)."""
 MIN_UNTUNED_PER_LABEL = 20
 """Rows of every label the checkpoint was not tuned on that a pool needs for ``fused`` to calibrate on them."""
 __all__ = ["METHODS", "POOL_INPUTS", "FewShotPredictor", "PredictorConfig"]
@@ -157,6 +160,12 @@ class FewShotPredictor:
         """The methods that need no training on the pool (the trained ones belong to the fit)."""
         self._fit: FusedFit | None = None
         self._cache_key: tuple[Path | None] | None = None  # the fit cache's file, once computed
+        self.cache_note: str | None = None
+        """What went wrong with the fit cache in the last :meth:`load_fit` or :meth:`fit` (a kept fit
+        that was damaged and discarded, a new fit that could not be kept), in one line; None when
+        nothing did."""
+        self.fit_kept: bool = False
+        """Whether the fit in use is in the cache (read from it, or written to it by :meth:`fit`)."""
 
     @property
     def model(self) -> Any:
@@ -255,7 +264,11 @@ class FewShotPredictor:
 
     # --------------------------------------------------------------------------------- fit
     def load_fit(self) -> bool:
-        """Read a matching earlier fit from the cache (``config.cache_dir``); True when one was found."""
+        """Read a matching earlier fit from the cache (``config.cache_dir``); True when one was found.
+
+        A kept fit that is damaged (unreadable, another format, shapes that do not match the task, numbers
+        that are not finite) is never used: False, and :attr:`cache_note` says why."""
+        self.cache_note = None
         cached = self._cache_path()
         return cached is not None and self._load_fit(cached)
 
@@ -270,14 +283,16 @@ class FewShotPredictor:
         few-shot do by leaving each row's own example out; after the combination is fitted they are
         refitted on the whole pool with the settings they chose (the CNN is kept: refitting it would cost
         as much again). With ``config.cache_dir`` a matching earlier fit is read back instead (JSON), and
-        a new one is saved there.
+        a new one is saved there. A kept fit that is damaged is refitted, and a new fit that cannot be
+        written is still used; :attr:`cache_note` says which happened (:attr:`fit_kept`: whether it was
+        kept).
         """
+        self.cache_note = None
         cached = self._cache_path()
         if use_cache and cached is not None and self._load_fit(cached):
             return self
         self._fit = self._new_fit(progress or (lambda stage: None))
-        if cached is not None:
-            self._save_fit(cached)
+        self.fit_kept = cached is not None and self._save_fit(cached)
         return self
 
     def _calibration_split(self) -> tuple[np.ndarray, str]:
@@ -349,21 +364,48 @@ class FewShotPredictor:
             h.update(f"{e.sequence}\t{e.label}\n".encode())
         return Path(self.config.cache_dir).expanduser() / f"fused-{h.hexdigest()[:32]}.json"
 
-    def _save_fit(self, path: Path) -> None:
+    def _save_fit(self, path: Path) -> bool:
+        """Keep the fit in the cache; False, with :attr:`cache_note` saying why, when it cannot be written
+        (a read-only home, a full disk, a folder in the file's place): the fit is still used, only not
+        kept."""
         from dnahlm.files import write_json_atomic
 
-        write_json_atomic(path, {"format": FIT_FORMAT, "task": self.task.name, **self._fit.to_json()})
-
-    def _load_fit(self, path: Path) -> bool:
-        """Read a cached fit; False (and the fit is redone) when it is missing or unreadable."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != FIT_FORMAT:
-                return False
-            self._fit = FusedFit.from_json(data, self.task, self.config.seed)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError):
+            write_json_atomic(path, {"format": FIT_FORMAT, "task": self.task.name, **self._fit.to_json()})
+        except OSError as exc:
+            self._note(f"the fit could not be kept in {path} ({_reason(exc)}); it is refitted next time")
             return False
         return True
+
+    def _load_fit(self, path: Path) -> bool:
+        """Read a cached fit; False (and the fit is redone) when it is missing, unreadable or damaged; a
+        damaged one is named in :attr:`cache_note`."""
+        if not path.exists() and not path.is_symlink():
+            return False
+        try:
+            st = path.stat()
+            if not stat.S_ISREG(st.st_mode):  # a folder, or a FIFO that would never answer
+                raise DataFormatError(
+                    "a folder, not a fit file" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+                )
+            if st.st_size > MAX_FIT_BYTES:
+                raise DataFormatError(f"larger than {MAX_FIT_BYTES // 2**20} MB")
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise DataFormatError("not a saved fit (a JSON object)")
+            if data.get("format") != FIT_FORMAT:
+                raise DataFormatError(f"format {data.get('format')!r}, expected {FIT_FORMAT}")
+            if data.get("task") != self.task.name:
+                raise DataFormatError(f"fitted for task {data.get('task')!r}, not {self.task.name!r}")
+            fit = FusedFit.from_json(data, self.task, self.config.seed)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
+            self._note(f"the kept fit {path} is damaged and was not used ({_reason(exc)})")
+            return False
+        self._fit, self.fit_kept = fit, True
+        return True
+
+    def _note(self, text: str) -> None:
+        self.cache_note = f"{self.cache_note}; {text}" if self.cache_note else text
 
     # --------------------------------------------------------------------------------- API
     def method_probs(
@@ -420,3 +462,13 @@ class FewShotPredictor:
             for n in neighbours[: self.config.evidence]
         ]
         return Prediction.from_probs(self.task, row, method, evidence)
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception as a short phrase for a note: its message on one line (a KeyError: the key missing)."""
+    if isinstance(exc, KeyError):
+        return f"{exc.args[0]!r} missing" if exc.args else "a part is missing"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = " ".join(str(exc).split())[:200]
+    return text or type(exc).__name__

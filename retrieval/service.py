@@ -18,7 +18,11 @@ so the same sequence, task and pool get the same probabilities whichever way the
   (:class:`~dnahlm.retrieval.predictor.FewShotPredictor`). A pool given with ``pool=`` is fitted when
   first asked; an index's pools are fitted when they are added (``dnahlm index add``, ``dnahlm index
   fit``: :meth:`PredictionService.fit`), never inside a question: an index pool without a fit is
-  answered with ``knn`` and the prediction's ``note`` says so;
+  answered with ``knn`` and the prediction's ``note`` says so. A kept fit is checked when read back
+  (format, shapes against the task's labels, finite numbers): a damaged one counts as no fit, and the
+  note says why; a fit that cannot be written (a read-only home) is used once, with a note;
+- **the final guard** (:func:`check_predictions`): every probability returned is finite, in [0, 1], and
+  each prediction's sum to 1; anything else is a one-line error, never a printed ``NaN``;
 - **the method names** (:data:`METHODS`).
 
 Example:
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,11 +309,15 @@ class PredictionService:
                 predictor.task, seqs, method, window, progress, len(predictor.pool)
             )
         if method == "fused" and from_index and not predictor.fitted and not predictor.load_fit():
+            damaged = f" ({predictor.cache_note})" if predictor.cache_note else ""
             note = (
-                f"'fused' is not fitted for task {predictor.task.name} on this index and model yet; answered "
-                f"with {FALLBACK} (run `dnahlm index fit` to fit it once)"
+                f"'fused' is not fitted for task {predictor.task.name} on this index and model yet{damaged}; "
+                f"answered with {FALLBACK} (run `dnahlm index fit` to fit it once)"
             )
             method = FALLBACK
+        elif method == "fused" and not predictor.fitted:  # a pool given here: fitted when first asked
+            predictor.fit()
+            note = predictor.cache_note  # a damaged kept fit replaced, or a fit that could not be kept
         width = _median_length(predictor.pool.examples) if window else None
 
         def score(parts: list[str]) -> list[Prediction]:
@@ -400,6 +409,11 @@ class PredictionService:
         p = src.predictor
         if refit or not (p.fitted or p.load_fit()):
             p.fit(use_cache=not refit, progress=progress)
+            if not p.fit_kept and p.config.cache_dir:  # questions never fit: a fit not kept is lost
+                raise ConfigError(
+                    f"task {p.task.name}: 'fused' was fitted, but {p.cache_note}; questions are answered "
+                    f"with {FALLBACK} until it can be kept (make {p.config.cache_dir} writable)"
+                )
         return p
 
 
@@ -429,7 +443,7 @@ def _windowed(
     preds: list[Prediction] = []
     for start in range(0, len(parts), CHUNK):
         chunk = parts[start : start + CHUNK]
-        preds.extend(score(chunk))
+        preds.extend(check_predictions(task, score(chunk), len(chunk)))
         if progress is not None:  # sequences whose every window is scored
             progress(bisect.bisect_right(ends, start + len(chunk)), len(seqs))
     out, at = [], 0
@@ -437,6 +451,40 @@ def _windowed(
         out.append(_best(task, preds[at : at + len(sp)], sp, pool_size, note))
         at += len(sp)
     return out
+
+
+PROB_TOLERANCE = 1e-3
+"""How far a prediction's probabilities may sum from 1 (they are rounded nowhere before this check)."""
+
+
+def check_predictions(task: Task, preds: list[Prediction], expected: int) -> list[Prediction]:
+    """The final guard on every probability this service returns: one prediction per sequence scored,
+    one probability per label of the task, each finite and in [0, 1], summing to 1 (within
+    :data:`PROB_TOLERANCE`). A damaged fit, head or setting that slipped past the checks on loading is
+    an error here, never a printed ``NaN`` or a silent fallback.
+
+    Raises:
+        UserInputError: naming the task and the method, and what to check.
+    """
+    if len(preds) != expected:
+        raise UserInputError(
+            f"task {task.name}: {expected} sequences scored but {len(preds)} predictions came back; "
+            "check the batch size setting (DNAHLM_BATCH_SIZE)"
+        )
+    names = task.label_names
+    for p in preds:
+        values = [p.probs.get(n) for n in names]
+        ok = len(p.probs) == len(names) and all(
+            isinstance(v, float) and math.isfinite(v) and -PROB_TOLERANCE <= v <= 1.0 + PROB_TOLERANCE
+            for v in values
+        )
+        if not ok or abs(math.fsum(values) - 1.0) > PROB_TOLERANCE:
+            raise UserInputError(
+                f"task {task.name}: method {p.method!r} gave class probabilities that are not finite "
+                "numbers in [0, 1] summing to 1; a damaged fit, head or setting: refit with --no-cache, "
+                "check the checkpoint's heads and the DNAHLM_ settings"
+            )
+    return preds
 
 
 def _best(
@@ -471,4 +519,6 @@ def predict(
     return service.predict(task, sequences, pool=pool, method=method)
 
 
-__all__ = ["FALLBACK", "METHODS", "PredictionService", "positive_label", "predict", "windows"]
+__all__ = [
+    "FALLBACK", "METHODS", "PredictionService", "check_predictions", "positive_label", "predict", "windows",
+]  # fmt: skip

@@ -11,6 +11,7 @@ and labels from files are shown as text (:func:`dnahlm.ui.text.md_line`).
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import streamlit as st
@@ -33,6 +34,7 @@ from dnahlm.ui.uploads import SEQUENCE_SUFFIXES, check_upload, parse_pasted, rea
 
 METHODS = ("fused", *(m for m in ALL_METHODS if m != "fused"))  # the default first
 MAX_RECORDS = 500
+_AMBIGUOUS = re.compile("[^ACGTN]")
 SOURCE_LABELS = {
     "index": "Task in the index (labelled pool)",
     "tuned": "Task the model was tuned on (zero-shot)",
@@ -66,6 +68,12 @@ def records_given(cfg: resources.UIConfig) -> list[tuple[str, str]]:
     if len(records) > MAX_RECORDS:
         raise UserInputError(f"more than {MAX_RECORDS} records: split the file and predict it in parts")
     return records
+
+
+def exact_bases(sequence: str) -> str:
+    """``sequence`` (normalised, IUPAC allowed) with every ambiguity code as ``N``: what the motif scanner
+    reads (it needs exact bases, and scores no site across an N), at the same positions."""
+    return _AMBIGUOUS.sub("N", sequence)
 
 
 def index_tasks(index: str | None) -> list[str]:
@@ -167,9 +175,11 @@ def show_record(record: tuple[str, str], result: Any) -> None:
     )
     start = max(0, (len(seq) - MAX_SCAN_BP) // 2)
     scanned = seq[start : start + MAX_SCAN_BP]
-    scan, hits = motif_hits(resources.scanner(), scanned, p_value)
+    scan, hits = motif_hits(resources.scanner(), exact_bases(scanned), p_value)
     if start:
         st.caption(f"Scanned the central {MAX_SCAN_BP:,} bp ({start + 1}..{start + len(scanned)}).")
+    if exact_bases(scanned) != scanned:
+        st.caption("IUPAC ambiguity codes are scanned as N: no motif site is scored across them.")
     if len(hits):
         st.altair_chart(charts.motif_track(hits, len(scanned)), width="stretch")
         with st.expander(

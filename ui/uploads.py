@@ -8,6 +8,7 @@ path and records a hash of their bytes. Sequences to predict or ask about are pa
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import re
 import shutil
@@ -37,6 +38,8 @@ INDEX_SUFFIXES = (
 )
 """What the Index page takes (see :func:`dnahlm.index.ingest.default_collection`)."""
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_NAME = 120
+"""The longest name an upload is staged under (:func:`safe_name`)."""
 MAX_TEXT_BYTES = 200 * 1024 * 1024
 """The most a sequence upload may hold once decompressed, whatever the page's own limit."""
 
@@ -146,9 +149,27 @@ def parse_pasted(text: str) -> list[tuple[str, str]]:
 
 
 def safe_name(name: str) -> str:
-    """An upload's file name reduced to letters, digits, ``.``, ``_`` and ``-`` (no folders)."""
+    """An upload's file name reduced to letters, digits, ``.``, ``_`` and ``-`` (no folders), at most
+    :data:`MAX_NAME` characters.
+
+    A longer name keeps its file kind (``.fa``, ``.fa.gz``: what ingestion reads the format from); its
+    stem is cut and followed by ``-`` and 8 hex digits of the SHA-256 of the whole name, so two long
+    names that differ only past the cut stay two names.
+
+    Example:
+        >>> a, b = safe_name("x" * 200 + "1.fa"), safe_name("x" * 200 + "2.fa")
+        >>> len(a) <= MAX_NAME, a.endswith(".fa"), a != b
+        (True, True, True)
+    """
     base = _SAFE_NAME.sub("_", Path(name).name).strip("._") or "upload"
-    return base[:120]
+    if len(base) <= MAX_NAME:
+        return base
+    tail = ".gz" if base.lower().endswith(".gz") else ""
+    kind = Path(base[: len(base) - len(tail)]).suffix
+    tail = (kind if len(kind) <= 16 else "") + tail
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    stem = base[: MAX_NAME - len(tail) - len(digest) - 1].rstrip("._") or "upload"
+    return f"{stem}-{digest}{tail}"
 
 
 @contextmanager

@@ -167,11 +167,10 @@ def _mutagenesis(args: argparse.Namespace, service, task, pool, queries: list[tu
     if len(queries) != 1:
         raise ConfigError(f"--mutagenesis takes one query; {args.fasta} has {len(queries)} records")
     qid, seq = queries[0]
+    plot_format = _plot_format(args.plot) if args.plot is not None else None  # refused before the work
     result = service.mutagenesis(task, seq, pool=pool, method=args.method, label=args.label)
     if args.plot is not None:
-        from dnahlm.ui.charts import mutagenesis_chart
-
-        mutagenesis_chart(result).save(str(args.plot))
+        _save_plot(result, args.plot, plot_format)
     if args.json:
         print(json.dumps({"query": qid, "length": len(seq), "method": args.method, **result.model_dump()}))
         return 0
@@ -185,3 +184,34 @@ def _mutagenesis(args: argparse.Namespace, service, task, pool, queries: list[tu
     if args.plot is not None:
         say(f"track saved to {args.plot}", file=sys.stderr)
     return 0
+
+
+PLOT_FORMATS = {"": "html", ".html": "html", ".htm": "html", ".json": "json"}
+"""``--plot`` file suffixes: an HTML page (the default), or the Vega-Lite JSON of the chart."""
+
+
+def _plot_format(path: Path) -> str:
+    """The format ``--plot PATH`` is written in; a path that cannot be a new file there is refused now,
+    in one line, before the mutagenesis runs."""
+    if path.is_dir():
+        raise ConfigError(f"--plot {path}: is a folder; give a file name, e.g. {path / 'track.html'}")
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise ConfigError(f"--plot {path}: the folder {parent} {what}")
+    fmt = PLOT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ConfigError(f"--plot {path}: write the chart to a .html (or .json) file")
+    return fmt
+
+
+def _save_plot(result, path: Path, fmt: str) -> None:
+    """Write the mutagenesis chart; a write that fails (no permission, a full disk) is one line."""
+    from dnahlm.ui.charts import mutagenesis_chart
+
+    chart = mutagenesis_chart(result)
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            chart.save(fh, format=fmt)
+    except OSError as exc:
+        raise ConfigError(f"--plot {path}: cannot write the chart ({exc.strerror or exc})") from None

@@ -11,7 +11,9 @@ default, with usage statistics off; the app reads its settings from ``DNAHLM_UI_
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -96,6 +98,7 @@ def app_environment(
 
 def check_args(args: argparse.Namespace) -> None:
     """Refuse options that cannot work, with one clear line (before a server is started)."""
+    check_host(args.host)
     if args.no_index and args.index is not None:
         raise ConfigError("give --index DIR or --no-index, not both")
     if args.index is not None and args.index.exists() and not args.index.is_dir():
@@ -106,6 +109,26 @@ def check_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--port {args.port}: must be in 1..65535")
     if args.max_upload_mb < 1:
         raise ConfigError(f"--max-upload-mb {args.max_upload_mb}: must be at least 1")
+
+
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def check_host(host: str) -> str:
+    """``host`` when it is an IP address (v4 or v6) or a host name (RFC 1123 labels of letters, digits
+    and ``-``, at most 253 characters, not all digits at the end: ``256.0.0.1`` is no address and no
+    name); else a :class:`~dnahlm.errors.ConfigError` (before any server starts)."""
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    if 0 < len(host) <= 253 and all(_LABEL.fullmatch(x) for x in labels) and not labels[-1].isdigit():
+        return host
+    raise ConfigError(
+        f"--host {host!r}: not an IP address or host name (e.g. 127.0.0.1, 0.0.0.0, ::1 or localhost)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
