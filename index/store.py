@@ -636,12 +636,9 @@ class KnowledgeStore:
         )
         for text, meta, key in zip(texts, metadatas, keys, strict=True):
             columns = [meta.get(c) for c in FILTER_COLUMNS]
-            try:  # the staged SQLite file grows: the disk may fill up here
-                cur = self._db.execute(
-                    sql, [collection, key, text, *columns, json.dumps(meta, sort_keys=True, default=str)]
-                )
-            except sqlite3.OperationalError as exc:
-                raise self._cannot_write(exc) from exc
+            cur = self._write(
+                sql, [collection, key, text, *columns, json.dumps(meta, sort_keys=True, default=str)]
+            )
             out.append(cur.lastrowid if cur.rowcount == 1 else None)
         new = np.array([i is not None for i in out], dtype=bool)
         if new.any():
@@ -659,7 +656,7 @@ class KnowledgeStore:
     def record_source(self, collection: str, sha256: str, path: str, records: int) -> None:
         """Remember that a file (by content hash) was ingested, so adding it again is a no-op."""
         self._begin()
-        self._db.execute(
+        self._write(
             "INSERT OR REPLACE INTO sources (collection, sha256, path, records) VALUES (?, ?, ?, ?)",
             (collection, sha256, path, records),
         )
@@ -676,7 +673,7 @@ class KnowledgeStore:
         for coll, rids in by_collection.items():
             for start in range(0, len(rids), 900):
                 chunk = rids[start : start + 900]
-                self._db.execute(f"DELETE FROM records WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+                self._write(f"DELETE FROM records WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             col = self.collections[coll]
             self._remove_vectors(col, np.asarray(rids, dtype=np.int64))
         return len(rows)
@@ -693,7 +690,7 @@ class KnowledgeStore:
             or self._db.execute(f"SELECT 1 FROM sources WHERE path = ? {where}", [source, *args]).fetchone()
         ):
             self._begin()
-            self._db.execute(f"DELETE FROM sources WHERE path = ? {where}", [source, *args])
+            self._write(f"DELETE FROM sources WHERE path = ? {where}", [source, *args])
         return n
 
     def _remove_vectors(self, col: Collection, ids: np.ndarray) -> None:
@@ -798,6 +795,13 @@ class KnowledgeStore:
             "counts": {name: col.count for name, col in self.collections.items()},
             "retired": sorted(old - new),  # kept for readers of the old state; the next commit removes them
         }
+
+    def _write(self, sql: str, args: Sequence[Any]) -> sqlite3.Cursor:
+        """Run one change on the staged SQLite file: a full disk or a read-only folder is one line."""
+        try:
+            return self._db.execute(sql, args)
+        except sqlite3.OperationalError as exc:
+            raise self._cannot_write(exc) from exc
 
     def _cannot_write(self, exc: BaseException) -> UserInputError:
         state = f"it stays at generation {self.generation}" if self.generation else "nothing was written"

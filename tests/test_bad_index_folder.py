@@ -629,3 +629,40 @@ def test_a_damaged_shard_is_refused_by_its_checksum(world):
     shard.write_bytes(shard.read_bytes()[:-8] + b"\0" * 8)
     with KnowledgeStore(world / "idx") as store, pytest.raises(DataFormatError, match="checksum differs"):
         ShardedSearcher(store, "sequences")
+
+
+class _FullDisk:
+    """A staged SQLite connection whose changes fail as SQLite fails on a full disk."""
+
+    def __init__(self, db):
+        self._db = db
+
+    def execute(self, sql, *args):
+        if sql.lstrip().upper().startswith(("DELETE", "INSERT")):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+
+@pytest.mark.parametrize("op", ["add", "remove"])
+def test_a_full_disk_while_staging_rows_is_one_line(world, capsys, op):
+    """SQLite's own 'disk is full' while rows are inserted or deleted (not only while files are written)."""
+    from dnahlm.index.store import KnowledgeStore
+
+    idx = world / "idx"
+    before = snapshot(idx)
+    real_begin = KnowledgeStore.begin
+
+    def begin(self, *a, **k):
+        real_begin(self, *a, **k)
+        if not isinstance(self._db, _FullDisk):
+            self._db = _FullDisk(self._db)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(KnowledgeStore, "begin", begin)
+        mp.setattr(KnowledgeStore, "_begin", begin)
+        argv = [a.format(world=world) for a in OPS[op]]
+        refused(*cli(argv, capsys), "idx: cannot write", "disk is full", "stays at generation 1")
+    assert snapshot(idx) == before
