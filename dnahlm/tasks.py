@@ -12,6 +12,7 @@ import csv
 import json
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,14 @@ def parse_labels(spec: str) -> dict[int, str]:
     if len(labels) < 2:
         raise ConfigError(f"--labels {spec!r}: need at least two labels")
     return labels
+
+
+def positive_label(names: Sequence[str]) -> str:
+    """The label a "is there a ...?" question asks about: the first name not starting with non-/not/background."""
+    for name in names:
+        if not name.lower().startswith(("non", "not ", "no ", "background")):
+            return name
+    return names[-1]
 
 
 def infer_kind(text: str) -> str:

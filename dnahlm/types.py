@@ -52,6 +52,24 @@ class Prediction(BaseModel):
         default=None,
         description="Why the method differs from the one asked for (e.g. 'fused' not fitted yet), if it does.",
     )
+    call: bool = Field(
+        default=True,
+        description="False when the label is no call: the input lies outside the data the prediction rests "
+        "on, or the label is the best of many windows and chance gets there as often (see `caveat`).",
+    )
+    caveat: str | None = Field(default=None, description="What limits this prediction, in one sentence.")
+    reliability: str | None = Field(
+        default=None,
+        description="The method's measured reliability on this task: held-out MCC and n, and where.",
+    )
+    coverage: float | None = Field(default=None, description="The coverage a prediction set was asked at.")
+    prediction_set: list[str] | None = Field(
+        default=None,
+        description="The labels of the conformal prediction set at `coverage`, when there is one.",
+    )
+    set_text: str | None = Field(
+        default=None, description="The prediction set (or why there is none) in words."
+    )
 
     @classmethod
     def from_probs(

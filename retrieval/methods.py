@@ -36,6 +36,7 @@ from dnahlm.errors import ConfigError, DataFormatError
 from dnahlm.tasks import Example, Task
 
 from .baselines import KmerKNN, OneHotLR, checked_linear, checked_strength
+from .calibration import HeldOut, Temperature
 from .motif_cnn import MotifCNN, checked_array, checked_int
 from .pool import (
     ExamplePool,
@@ -510,13 +511,17 @@ class FusedFit:
     calibration: tuple[dict[str, np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     """After a fit (not one read back): the calibration rows' out-of-sample inputs and labels (for
     diagnostics such as ``scripts/fused_ablation.py``)."""
+    held_out: HeldOut | None = None
+    """The combination judged on the calibration rows by cross-fitting: held-out MCC, calibration error,
+    the temperature applied to its probabilities, conformal scores (None: too few rows of a label)."""
 
     def combine(self, inputs: Mapping[str, np.ndarray], label_ids: Sequence[int]) -> np.ndarray:
         """``fused``'s probabilities (Q, C) from its inputs' (any extra inputs are ignored)."""
         missing = [n for n in self.inputs if n not in inputs]
         if missing:
             raise ConfigError(f"fused was fitted on {self.inputs}, but {missing} are missing now")
-        return self.combination.predict_proba(features({n: inputs[n] for n in self.inputs}), label_ids)
+        probs = self.combination.predict_proba(features({n: inputs[n] for n in self.inputs}), label_ids)
+        return Temperature(self.held_out.temperature)(probs) if self.held_out else probs
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -526,6 +531,7 @@ class FusedFit:
             "calibrated_on": self.calibrated_on,
             "calibration_rows": self.calibration_rows,
             "input_losses": self.input_losses,
+            "held_out": self.held_out.to_json() if self.held_out else None,
         }
 
     @classmethod
@@ -569,4 +575,5 @@ class FusedFit:
             calibrated_on=calibrated_on,
             calibration_rows=[checked_int(i, "calibration_rows", low=0) for i in data["calibration_rows"]],
             input_losses=losses,
+            held_out=None if data.get("held_out") is None else HeldOut.from_json(data["held_out"]),
         )

@@ -36,6 +36,7 @@ import json
 import stat
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -43,17 +44,18 @@ import numpy as np
 
 from dnahlm.errors import ConfigError, DataFormatError, UserInputError
 from dnahlm.sequences import normalize
-from dnahlm.tasks import Example, Task
+from dnahlm.tasks import Example, Task, positive_label
 from dnahlm.types import METHODS as ALL_METHODS
 from dnahlm.types import Evidence, Prediction
 
 from . import methods as m
+from .calibration import held_out
 from .methods import CNN, POOL_INPUTS, Context, FewShot, FusedFit, Head, Instruct, Knn, Probe, Trained
 from .pool import ExamplePool, LinearModel, Neighbour
 
 METHODS = tuple(name for name in ALL_METHODS if name != "classifier")
 """The methods a labelled pool serves (``classifier`` is the checkpoint's head alone: the service runs it)."""
-FIT_FORMAT = 7
+FIT_FORMAT = 8
 """Version of the cached ``fused`` fit files."""
 MIN_PROBE_POOL = Probe.min_rows
 """Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
@@ -194,6 +196,14 @@ class FewShotPredictor:
             model=lambda: self.model, model_dir=self.model_dir, device=self._device,
         )  # fmt: skip
 
+    @cached_property
+    def summary(self) -> tuple[Any, str]:
+        """The pool's domain summary and knn's leave-one-out reliability in words
+        (:func:`.trust.pool_summary`), computed on first use."""
+        from .trust import pool_summary
+
+        return pool_summary(self)
+
     # --------------------------------------------------------------------------------- fitted state
     @property
     def fit_state(self) -> FusedFit | None:
@@ -325,11 +335,16 @@ class FewShotPredictor:
         names, losses = self.choose_inputs(parts, y)
         step("combination")
         combination = self.fit_combination({n: parts[n] for n in names}, y)
+        label_names = self.task.label_names
+        positive = label_names.index(positive_label(label_names)) if len(label_names) == 2 else None
+        judged = held_out(
+            m.features({n: parts[n] for n in names}), y, self.task.label_ids, positive=positive, seed=seed
+        )
         # as in stacking: the combination saw out-of-sample scores; for queries the trained inputs may
         # learn from the whole pool, with the settings they chose on the other rows
         everything = [e.sequence for e in pool]
         trained = {name: t.refit(self.task, everything, labels, seed) for name, t in trained.items()}
-        return FusedFit(names, combination, trained, drawn_from, cal.tolist(), losses, (parts, y))
+        return FusedFit(names, combination, trained, drawn_from, cal.tolist(), losses, (parts, y), judged)
 
     # --------------------------------------------------------------------------------- fit cache
     def _cache_path(self) -> Path | None:

@@ -46,8 +46,11 @@ from typing import Any
 
 from dnahlm.errors import ConfigError, UserInputError
 from dnahlm.sequences import normalize
-from dnahlm.tasks import Example, Task, kind_of
+from dnahlm.tasks import Example, Task, kind_of, positive_label
 from dnahlm.types import METHODS, Prediction
+
+from .calibration import Temperature
+from .trust import head_basis, judge, pool_basis
 
 FALLBACK = "knn"
 """What an index pool without a ``fused`` fit is answered with: no fit, no language model, milliseconds."""
@@ -64,14 +67,6 @@ def windows(length: int, width: int) -> list[tuple[int, int]]:
     n = min(MAX_WINDOWS, (length - width) // max(1, width // 2) + 1)
     starts = [round(i * (length - width) / max(1, n - 1)) for i in range(n)]
     return [(s, s + width) for s in starts]
-
-
-def positive_label(names: Sequence[str]) -> str:
-    """The label a "is there a ...?" question asks about: the first name not starting with non-/not/background."""
-    for name in names:
-        if not name.lower().startswith(("non", "not ", "no ", "background")):
-            return name
-    return names[-1]
 
 
 @dataclass
@@ -269,8 +264,11 @@ class PredictionService:
         method: str | None = None,
         window: bool = True,
         progress: Callable[[int, int], None] | None = None,
+        coverage: float | None = None,
     ) -> list[Prediction]:
-        """One :class:`~dnahlm.types.Prediction` per sequence.
+        """One :class:`~dnahlm.types.Prediction` per sequence, judged (:func:`.trust.judge`): ``call`` is
+        False with a ``caveat`` when a sequence lies outside the data the prediction rests on, and
+        ``reliability`` states the method's measured record on this task.
 
         Args:
             task: a task name or kind to resolve in the index / checkpoint, or a :class:`Task` (with
@@ -280,6 +278,7 @@ class PredictionService:
             method: one of :data:`METHODS` (default ``settings.prediction.method``).
             window: score long sequences in windows of the pool's median length (False: whole).
             progress: called with ``(done, total)`` as sequences are finished.
+            coverage: also give each prediction's conformal set at this coverage (e.g. 0.9).
 
         Raises:
             UserInputError: a bad sequence (names the query and position), an unknown task or method.
@@ -298,15 +297,15 @@ class PredictionService:
                 raise ConfigError(
                     f"method {method!r} needs a labelled pool to retrieve from (--train / --pool)"
                 )
-            return self._tuned_predictions(task, seqs, method, window, progress)
+            return self._tuned_predictions(task, seqs, method, window, progress, coverage=coverage)
         else:
             src = self._source(task)
             predictor, from_index = src.predictor, src.from_index
             if predictor is None:
-                return self._tuned_predictions(src.task, seqs, method, window, progress)
+                return self._tuned_predictions(src.task, seqs, method, window, progress, coverage=coverage)
         if method == "classifier":
             return self._tuned_predictions(
-                predictor.task, seqs, method, window, progress, len(predictor.pool)
+                predictor.task, seqs, method, window, progress, len(predictor.pool), coverage=coverage
             )
         if method == "fused" and from_index and not predictor.fitted and not predictor.load_fit():
             damaged = f" ({predictor.cache_note})" if predictor.cache_note else ""
@@ -323,11 +322,12 @@ class PredictionService:
         def score(parts: list[str]) -> list[Prediction]:
             return predictor.predict(parts, method=method)
 
-        return _windowed(predictor.task, seqs, width, score, len(predictor.pool), note, progress)
+        preds = _windowed(predictor.task, seqs, width, score, len(predictor.pool), note, progress)
+        return judge(predictor.task, preds, seqs, pool_basis(predictor, method), coverage)
 
     def _tuned_predictions(
         self, task: Task, seqs: list[str], method: str, window: bool,
-        progress: Callable[[int, int], None] | None, pool_size: int = 0,
+        progress: Callable[[int, int], None] | None, pool_size: int = 0, *, coverage: float | None = None,
     ) -> list[Prediction]:  # fmt: skip
         """A task the checkpoint was tuned on, scored by its head (``classifier``; the default where it
         has one: more accurate than label likelihood on five of the six GUE tasks, see the model card),
@@ -346,11 +346,17 @@ class PredictionService:
             else f"no labelled pool for {task.name}: {use} of the checkpoint"
         )
 
+        basis = head_basis(self.model_path, task, use)
+        # a head with a held-out record: its probabilities rescaled by the temperature fitted there
+        scale = Temperature(basis.held.temperature if basis.held else 1.0)
+
         def score(parts: list[str]) -> list[Prediction]:
-            return [Prediction.from_probs(task, row, use) for row in self._tuned_probs(task, parts, use)]
+            rows = scale(self._tuned_probs(task, parts, use))
+            return [Prediction.from_probs(task, row, use) for row in rows]
 
         width = KIND_WIDTH.get(task.kind, 300) if window else None
-        return _windowed(task, seqs, width, score, pool_size, note, progress)
+        preds = _windowed(task, seqs, width, score, pool_size, note, progress)
+        return judge(task, preds, seqs, basis, coverage)
 
     def _tuned_probs(self, task: Task, parts: list[str], method: str) -> Any:
         """The checkpoint's own method (``instruct`` or ``classifier``) on these sequences, by the same

@@ -46,9 +46,24 @@ def test_prints_label_probabilities_and_evidence(pool, capsys):
     assert code == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("query (40 bp): gc-rich  [knn: at-rich=")
-    assert len(out) == 3 and all(
-        "evidence motif:motif:" in line and "label=gc-rich" in line for line in out[1:]
+    assert len(out) == 4 and all(
+        "evidence motif:motif:" in line and "label=gc-rich" in line for line in out[1:3]
     )
+    # knn's measured record on this pool: every one of the 120 rows voted on by its neighbours (a task
+    # the k-mer vote separates perfectly)
+    assert out[3] == (
+        "reliability: knn on this pool of 120: leave-one-out MCC 1.00, accuracy 1.00 "
+        "(n = 120 pool rows, each voted on by the others)"
+    )
+
+
+def test_a_query_outside_the_pool_is_no_call_with_the_reason(pool, capsys):
+    code = main(["predict", "A" * 40, "--pool", str(pool), "--labels", LABELS, "--method", "knn"])
+    assert code == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("query (40 bp): no call (best guess at-rich)  [knn:")
+    assert out[1].startswith("    caveat: This 40 bp sequence is unlike the at-rich / gc-rich examples")
+    assert "low complexity: mostly a homopolymer" in out[1] and out[1].endswith("; no call.")
 
 
 def test_fused_trains_the_motif_cnn_on_a_large_pool_unless_told_not_to(tmp_path, setting_env, capsys):

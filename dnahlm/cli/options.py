@@ -36,4 +36,17 @@ def whole(lo: int, hi: int | None = None) -> Callable[[str], int]:
     return parse
 
 
-__all__ = ["OneLineParser", "whole"]
+def fraction(text: str) -> float:
+    """An argparse ``type``: a number strictly between 0 and 1 (a coverage such as 0.9)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give a number between 0 and 1, e.g. 0.9")
+    return value
+
+
+fraction.__name__ = "fraction"
+
+__all__ = ["OneLineParser", "fraction", "whole"]

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from dnahlm.cli.options import whole
+from dnahlm.cli.options import fraction, whole
 from dnahlm.cli.output import say
 from dnahlm.errors import ConfigError
 from dnahlm.settings import get_settings
@@ -86,6 +86,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="refit 'fused' instead of reusing a fit kept in DNAHLM_HOME/fits",
     )
+    p.add_argument(
+        "--coverage",
+        type=fraction,
+        help="also give each prediction's conformal set at this coverage, e.g. 0.9 (needs held-out rows: "
+        "'fused' on a fitted pool, or a head with a calibration record)",
+    )
     p.add_argument("--json", action="store_true", help="JSON lines on stdout: one prediction per query")
     p.set_defaults(handler=run)
 
@@ -139,8 +145,9 @@ def run(args: argparse.Namespace) -> int:
     if args.label or args.plot:
         raise ConfigError("--label and --plot go with --mutagenesis")
     preds = service.predict(
-        task, [s for _, s in queries], pool=pool, method=args.method, window=not args.whole
-    )
+        task, [s for _, s in queries], pool=pool, method=args.method, window=not args.whole,
+        coverage=args.coverage,
+    )  # fmt: skip
     if args.json:
         for (qid, seq), p in zip(queries, preds, strict=True):
             print(json.dumps({"query": qid, "length": len(seq), **p.model_dump()}))
@@ -148,9 +155,16 @@ def run(args: argparse.Namespace) -> int:
     for (qid, seq), p in zip(queries, preds, strict=True):
         probs = "  ".join(f"{label}={prob:.3f}" for label, prob in p.probs.items())
         where = f"; best of {p.windows} windows: {p.window[0] + 1}..{p.window[1]}" if p.window else ""
-        say(f"{qid} ({len(seq)} bp{where}): {p.label_name}  [{p.method}: {probs}]")
+        called = p.label_name if p.call else f"no call (best guess {p.label_name})"
+        say(f"{qid} ({len(seq)} bp{where}): {called}  [{p.method}: {probs}]")
+        if p.caveat:
+            say(f"    caveat: {p.caveat}")
+        if p.set_text:
+            say(f"    prediction set: {p.set_text}")
         for e in p.evidence:
             say(f"    evidence {e.id}  label={e.label}  similarity={e.score:.3f}")
+    for line in dict.fromkeys(p.reliability for p in preds if p.reliability):
+        say(f"reliability: {line}")
     for note in sorted({p.note for p in preds if p.note}):
         say(f"note: {note}", file=sys.stderr)
     predictor = service.predictor(task, pool)
