@@ -15,6 +15,8 @@ from typing import Any
 from dnahlm.retrieval.citations import Citations, best_matches, quotable
 from dnahlm.types import Answer, Evidence
 
+from .conventions import RESTATED, convention
+
 NEEDS_SEQUENCE = (
     "This question is about a sequence, but none was given: pass one with --seq ACGT... or --fasta FILE "
     "(in Python: sequences=[...])."
@@ -218,6 +220,15 @@ def _alignment(r: Any, src: _Sources) -> list[str]:
     ]
 
 
+def _with_convention(said: str, line: str) -> str:
+    """``line`` with the convention it used in front, as one sentence: "With ORFs read ATG to stop, ...:
+    the longest ORF is ..."."""
+    first, _, rest = line.partition(" ")
+    if first in ("The", "No", "Six-frame", "Reverse"):  # a plain word, not a name (EcoRI, GC, ORF)
+        line = f"{first.lower()} {rest}"
+    return f"With {said}: {line}"
+
+
 def compose_answer(
     question: str, results: list[Any], *, needs_sequence: bool = False, unanswerable: bool = False
 ) -> Answer:
@@ -229,11 +240,16 @@ def compose_answer(
         return Answer(question=question, text=CANNOT_ANSWER, tool_calls=results)
     numbering = Citations()
     lines: list[str] = []
+    conventions: list[str] = []
     for position, call in enumerate(results):
         if not call.ok:
             lines.append(f"The {call.tool} tool could not answer: {call.error}.")
             continue
         r, src = call.result, _Sources(numbering, position)
+        said = convention(call.tool, call.args, r)
+        if said and said not in conventions:
+            conventions.append(said)
+        start = len(lines)
         if call.tool == "sequence_stats":
             lines += _stats(r, src)
         elif call.tool == "reverse_complement":
@@ -256,6 +272,8 @@ def compose_answer(
             lines += _alignment(r, src)
         elif hasattr(r, "summary"):
             lines += _summarised(call.tool, r, src)
+        if said and call.tool not in RESTATED and call.tool != "scan_motifs" and len(lines) > start:
+            lines[start] = _with_convention(said, lines[start])  # the first sentence states it
     text = "\n".join(lines) if lines else "No tool could answer this question."
     return Answer(
         question=question,
@@ -263,4 +281,5 @@ def compose_answer(
         citations=numbering.evidence,
         citation_calls=numbering.origins,
         tool_calls=results,
+        conventions=conventions,
     )

@@ -115,6 +115,11 @@ class Answer(BaseModel):
     note: str = Field(
         default="", description="How the answer was made when a chat model took part (written, kept, why)."
     )
+    conventions: list[str] = Field(
+        default_factory=list,
+        description="The conventions the answer used where the question left them open (ORF definition, "
+        "genetic code, topology, Tm conditions, motif statistics), in words; the answer's text states them too.",
+    )
 
     @model_validator(mode="after")
     def _one_origin_per_citation(self) -> Answer:
