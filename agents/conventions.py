@@ -74,8 +74,6 @@ def convention(tool: str, args: dict[str, Any], result: Any) -> str | None:
         if result.method == "wallace":
             return "Tm by the Wallace rule 2(A+T) + 4(G+C), which ignores salt and oligo concentration"
         return f"Tm by nearest-neighbour thermodynamics; {result.conditions()}"
-    if tool == "sequence_stats":
-        return "GC content over A, C, G and T (N and ambiguity codes not counted)"
     if tool == "scan_motifs" and result is not None and hasattr(result, "convention"):
         return result.convention
     return None

@@ -46,7 +46,16 @@ def motif_track(hits: pd.DataFrame, length: int, *, max_tfs: int = 25) -> alt.Ch
         x2="end:Q",
         y=alt.Y("tf:N", sort=order, title=None),
         color=alt.Color("strand:N", scale=alt.Scale(domain=["+", "-"], range=["#1f77b4", "#ff7f0e"])),
-        tooltip=["tf", "motif", "start", "end", "strand", alt.Tooltip("p_value:Q", format=".1e"), "site"],
+        tooltip=[
+            "tf",
+            "motif",
+            "start",
+            "end",
+            "strand",
+            alt.Tooltip("p_value:Q", format=".1e"),
+            alt.Tooltip("q_value:Q", format=".2g"),
+            "site",
+        ],
     )
     return base.mark_bar(height=10).properties(
         height=alt.Step(18), title=f"JASPAR motif hits along {length:,} bp"

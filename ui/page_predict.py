@@ -154,9 +154,14 @@ def show_record(record: tuple[str, str], result: Any) -> None:
             if result.window
             else ""
         )
-        st.caption(
-            f"{md_line(rid)}: **{md_line(result.label_name)}** ({md_line(result.task)}, {result.method}{where})"
-        )
+        called = result.label_name if result.call else f"no call (best guess {result.label_name})"
+        st.caption(f"{md_line(rid)}: **{md_line(called)}** ({md_line(result.task)}, {result.method}{where})")
+        if result.caveat:  # outside the data the prediction rests on, or a best-of-windows label
+            (st.warning if not result.call else st.caption)(md_line(result.caveat))
+        if result.set_text:
+            st.caption(md_line(f"Prediction set: {result.set_text}"))
+        if result.reliability:
+            st.caption(md_line(f"Reliability: {result.reliability}"))
         if result.note:  # e.g. an index pool not fitted yet, answered with knn
             st.caption(md_line(result.note))
     with right:
@@ -180,6 +185,8 @@ def show_record(record: tuple[str, str], result: Any) -> None:
         st.caption(f"Scanned the central {MAX_SCAN_BP:,} bp ({start + 1}..{start + len(scanned)}).")
     if exact_bases(scanned) != scanned:
         st.caption("IUPAC ambiguity codes are scanned as N: no motif site is scored across them.")
+    st.markdown(md_line(scan.lead()))  # what is significant after correction, or that nothing is
+    st.caption(md_line(scan.chance()))
     if len(hits):
         st.altair_chart(charts.motif_track(hits, len(scanned)), width="stretch")
         with st.expander(

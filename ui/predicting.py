@@ -66,8 +66,9 @@ def predict_records(
 
 
 def results_frame(records: Sequence[tuple[str, str]], results: Sequence[Prediction]) -> pd.DataFrame:
-    """One row per record: id, length, GC, task, method, label, a ``p(<label>)`` column per class, the
-    scored window and the nearest pool examples (the table shown and the CSV downloaded)."""
+    """One row per record: id, length, GC, task, method, label, whether it is a call, a ``p(<label>)``
+    column per class, the scored window, the nearest pool examples and the caveat (the table shown and
+    the CSV downloaded)."""
     rows = []
     for (rid, seq), r in zip(records, results, strict=True):
         row: dict[str, Any] = {
@@ -77,10 +78,12 @@ def results_frame(records: Sequence[tuple[str, str]], results: Sequence[Predicti
             "task": r.task,
             "method": r.method,
             "label": r.label_name,
+            "call": r.call,
         }
         row.update({f"p({name})": round(prob, 4) for name, prob in r.probs.items()})
         row["window"] = f"{r.window[0] + 1}..{r.window[1]}" if r.window else ""
         row["nearest examples"] = "; ".join(f"{e.id} ({e.label}, {e.score:.2f})" for e in r.evidence[:3])
+        row["caveat"] = r.caveat or ""
         rows.append(row)
     return pd.DataFrame(rows)
 
