@@ -171,6 +171,9 @@ class HeldOut:
     temperature: float
     scores: tuple[float, ...] = ()
     null: tuple[float, ...] = ()
+    kind: str = "cross-fitted calibration rows"
+    """How the rows were held out: ``held-out pool rows`` (kept out of the whole fit) or
+    ``cross-fitted calibration rows`` (each scored by a combination fitted without it)."""
     """Two labels only: the (scaled) probability of the positive label for each held-out row of the other
     label, sorted: how high a sequence without it scores by chance (see :meth:`chance_in_windows`)."""
 
@@ -189,10 +192,15 @@ class HeldOut:
 
     def describe(self, method: str, where: str) -> str:
         """``fused on this pool: held-out MCC 0.58, accuracy 0.79 (n = 1,000 ...)``."""
+        how = (
+            "pool rows kept out of the whole fit"
+            if self.kind == "held-out pool rows"
+            else "calibration rows, each scored by a combination fitted without it"
+        )
         return (
             f"{method} {where}: held-out MCC {self.mcc:.2f}, accuracy {self.accuracy:.2f} (n = {self.n:,} "
-            f"calibration rows, each scored by a combination fitted without it); calibration error "
-            f"{self.ece:.3f} after temperature {self.temperature:.2f} ({self.ece_raw:.3f} before)"
+            f"{how}); calibration error {self.ece:.3f} after temperature {self.temperature:.2f} "
+            f"({self.ece_raw:.3f} before)"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -205,6 +213,7 @@ class HeldOut:
             "temperature": self.temperature,
             "scores": [round(x, 6) for x in self.scores],
             "null": [round(x, 6) for x in self.null],
+            "kind": self.kind,
         }
 
     @classmethod
@@ -220,6 +229,7 @@ class HeldOut:
                 temperature=float(data["temperature"]),
                 scores=tuple(float(x) for x in data["scores"]),
                 null=tuple(float(x) for x in data.get("null", ())),
+                kind=str(data.get("kind", "cross-fitted calibration rows")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DataFormatError(f"{where}: not a held-out record ({exc})") from None
@@ -230,6 +240,7 @@ class HeldOut:
             or len(h.scores) != h.n
             or not (0 <= h.accuracy <= 1 and -1 <= h.mcc <= 1 and h.temperature > 0)
             or not all(0 <= x <= 1 for x in h.null)
+            or h.kind not in ("held-out pool rows", "cross-fitted calibration rows")
         ):
             raise DataFormatError(f"{where}: a held-out record with impossible numbers")
         return h
@@ -258,7 +269,13 @@ def held_out(
     return judge(probs, np.array([labels.index(v) for v in y.tolist()]), positive=positive)
 
 
-def judge(probs: np.ndarray, idx: np.ndarray, *, positive: int | None = None) -> HeldOut:
+def judge(
+    probs: np.ndarray,
+    idx: np.ndarray,
+    *,
+    positive: int | None = None,
+    kind: str = "cross-fitted calibration rows",
+) -> HeldOut:
     """:class:`HeldOut` of held-out probabilities ``(n, C)`` and their true columns ``idx``. The temperature
     is fitted on all the rows; the error after it is measured on each half with the temperature fitted on
     the other half, so it is not flattered by its own fit."""
@@ -284,6 +301,7 @@ def judge(probs: np.ndarray, idx: np.ndarray, *, positive: int | None = None) ->
         temperature=temp.t,
         scores=tuple(Conformal.fit(scaled, idx).scores.tolist()),
         null=null,
+        kind=kind,
     )
 
 

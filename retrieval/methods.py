@@ -512,8 +512,11 @@ class FusedFit:
     """After a fit (not one read back): the calibration rows' out-of-sample inputs and labels (for
     diagnostics such as ``scripts/fused_ablation.py``)."""
     held_out: HeldOut | None = None
-    """The combination judged on the calibration rows by cross-fitting: held-out MCC, calibration error,
-    the temperature applied to its probabilities, conformal scores (None: too few rows of a label)."""
+    """The fit judged on held-out rows: held-out MCC, calibration error, the temperature applied to its
+    probabilities, conformal scores (None: too few rows of a label)."""
+    held_out_rows: list[int] = field(default_factory=list)
+    """The pool rows kept out of the whole fit to judge it (empty for a small pool, whose record is
+    cross-fitted on the calibration rows)."""
 
     def combine(self, inputs: Mapping[str, np.ndarray], label_ids: Sequence[int]) -> np.ndarray:
         """``fused``'s probabilities (Q, C) from its inputs' (any extra inputs are ignored)."""
@@ -532,6 +535,7 @@ class FusedFit:
             "calibration_rows": self.calibration_rows,
             "input_losses": self.input_losses,
             "held_out": self.held_out.to_json() if self.held_out else None,
+            "held_out_rows": self.held_out_rows,
         }
 
     @classmethod
@@ -576,4 +580,5 @@ class FusedFit:
             calibration_rows=[checked_int(i, "calibration_rows", low=0) for i in data["calibration_rows"]],
             input_losses=losses,
             held_out=None if data.get("held_out") is None else HeldOut.from_json(data["held_out"]),
+            held_out_rows=[checked_int(i, "held_out_rows", low=0) for i in data.get("held_out_rows", [])],
         )

@@ -49,13 +49,13 @@ from dnahlm.types import METHODS as ALL_METHODS
 from dnahlm.types import Evidence, Prediction
 
 from . import methods as m
-from .calibration import held_out
+from .calibration import held_out, judge
 from .methods import CNN, POOL_INPUTS, Context, FewShot, FusedFit, Head, Instruct, Knn, Probe, Trained
 from .pool import ExamplePool, LinearModel, Neighbour
 
 METHODS = tuple(name for name in ALL_METHODS if name != "classifier")
 """The methods a labelled pool serves (``classifier`` is the checkpoint's head alone: the service runs it)."""
-FIT_FORMAT = 8
+FIT_FORMAT = 9
 """Version of the cached ``fused`` fit files."""
 MIN_PROBE_POOL = Probe.min_rows
 """Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
@@ -64,6 +64,10 @@ MIN_CNN_POOL = CNN.min_rows
 MAX_FIT_BYTES = 256 * 2**20
 """The largest fit file read back (a fit with the motif CNN is a few MB)."""
 MIN_UNTUNED_PER_LABEL = 20
+HELD_OUT_ROWS = 500
+"""Pool rows kept out of a ``fused`` fit to judge it (held-out MCC, calibration, conformal sets)."""
+MIN_HELD_OUT_POOL = 2000
+"""Smaller pools keep no rows out: their record is cross-fitted on the calibration rows instead."""
 """Rows of every label the checkpoint was not tuned on that a pool needs for ``fused`` to calibrate on them."""
 __all__ = ["METHODS", "POOL_INPUTS", "FewShotPredictor", "PredictorConfig"]
 
@@ -305,28 +309,50 @@ class FewShotPredictor:
         self.fit_kept = cached is not None and self._save_fit(cached)
         return self
 
-    def _calibration_split(self) -> tuple[np.ndarray, str]:
-        """The calibration rows (pool indices) and what they were drawn from."""
-        pool, labels = self.pool.examples, self.pool.labels
-        n_cal = min(self.config.calibration, len(pool) // 2) if len(pool) >= 2 * MIN_PROBE_POOL else len(pool)
-        candidates, drawn_from = np.arange(len(pool)), "pool"
+    def _candidates(self, exclude: np.ndarray) -> tuple[np.ndarray, str]:
+        """Rows a calibration or held-out draw may take (outside ``exclude``): untuned rows when every
+        label has enough of them, else the pool; and which of the two."""
+        labels = self.pool.labels
+        everything = np.setdiff1d(np.arange(len(labels)), exclude)
         fresh = self.untuned_rows()
-        if fresh is not None and len(fresh) < len(pool):
+        if fresh is not None and len(fresh) < len(labels):
+            fresh = np.setdiff1d(fresh, exclude)
             per_label = np.bincount(labels[fresh], minlength=labels.max() + 1)
             if all(per_label[label] >= MIN_UNTUNED_PER_LABEL for label in set(labels.tolist())):
-                candidates, drawn_from = fresh, "untuned rows"
+                return fresh, "untuned rows"
+        return everything, "pool"
+
+    def _held_out_rows(self) -> np.ndarray:
+        """Pool rows kept out of the whole fit, to judge it as new queries are judged (:data:`HELD_OUT_ROWS`,
+        pools of :data:`MIN_HELD_OUT_POOL` rows or more; none for smaller pools)."""
+        pool = self.pool.examples
+        if len(pool) < MIN_HELD_OUT_POOL:
+            return np.zeros(0, dtype=np.int64)
+        candidates, _ = self._candidates(np.zeros(0, dtype=np.int64))
+        n = min(HELD_OUT_ROWS, len(candidates) // 3)
+        picked = m.stratified_sample([pool[i] for i in candidates], n, self.config.seed + 1)
+        return np.sort(candidates[picked])
+
+    def _calibration_split(self, exclude: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+        """The calibration rows (pool indices, none of ``exclude``) and what they were drawn from."""
+        exclude = np.zeros(0, dtype=np.int64) if exclude is None else exclude
+        pool = self.pool.examples
+        usable = len(pool) - len(exclude)
+        n_cal = min(self.config.calibration, usable // 2) if usable >= 2 * MIN_PROBE_POOL else usable
+        candidates, drawn_from = self._candidates(exclude)
         rows = candidates[m.stratified_sample([pool[i] for i in candidates], n_cal, self.config.seed)]
         return rows, drawn_from
 
     def _new_fit(self, step: Callable[[str], None]) -> FusedFit:
         pool, labels, seed = self.pool.examples, self.pool.labels, self.config.seed
-        cal, drawn_from = self._calibration_split()
+        reserve = self._held_out_rows()
+        cal, drawn_from = self._calibration_split(reserve)
         y = labels[cal]
         if len(set(y.tolist())) < 2:
             raise ConfigError(
                 f"task {self.task.name}: the pool needs examples of at least two labels to fit 'fused'"
             )
-        rest = np.setdiff1d(np.arange(len(pool)), cal)
+        rest = np.setdiff1d(np.arange(len(pool)), np.concatenate([cal, reserve]))
         trained = m.train_inputs(self.task, [pool[i].sequence for i in rest], labels[rest], self.config, step)
         step("calibration rows")
         ctx = self.context([pool[i].sequence for i in cal], self.pool.vectors[cal], exclude_self=True)
@@ -337,14 +363,27 @@ class FewShotPredictor:
         combination = self.fit_combination({n: parts[n] for n in names}, y)
         label_names = self.task.label_names
         positive = label_names.index(positive_label(label_names)) if len(label_names) == 2 else None
-        judged = held_out(
-            m.features({n: parts[n] for n in names}), y, self.task.label_ids, positive=positive, seed=seed
-        )
         # as in stacking: the combination saw out-of-sample scores; for queries the trained inputs may
-        # learn from the whole pool, with the settings they chose on the other rows
-        everything = [e.sequence for e in pool]
-        trained = {name: t.refit(self.task, everything, labels, seed) for name, t in trained.items()}
-        return FusedFit(names, combination, trained, drawn_from, cal.tolist(), losses, (parts, y), judged)
+        # learn from every row but the held-out ones, with the settings they chose on the other rows
+        keep = np.setdiff1d(np.arange(len(pool)), reserve)
+        sequences = [pool[i].sequence for i in keep]
+        trained = {name: t.refit(self.task, sequences, labels[keep], seed) for name, t in trained.items()}
+        fit = FusedFit(names, combination, trained, drawn_from, cal.tolist(), losses, (parts, y))
+        if len(reserve):  # judged on rows no part of the fit saw, scored exactly as a new query is
+            step("held-out rows")
+            ctx = self.context(
+                [pool[i].sequence for i in reserve], self.pool.vectors[reserve], exclude_self=True
+            )
+            inputs = self.components(ctx, names, trained=trained)
+            raw = combination.predict_proba(m.features({n: inputs[n] for n in names}), self.task.label_ids)
+            truth = np.array([self.task.label_ids.index(int(v)) for v in labels[reserve]])
+            fit.held_out = judge(raw, truth, positive=positive, kind="held-out pool rows")
+            fit.held_out_rows = reserve.tolist()
+        else:  # a small pool: the combination cross-fitted on its own calibration rows
+            fit.held_out = held_out(
+                m.features({n: parts[n] for n in names}), y, self.task.label_ids, positive=positive, seed=seed
+            )
+        return fit
 
     # --------------------------------------------------------------------------------- fit cache
     def _cache_path(self) -> Path | None:

@@ -65,7 +65,9 @@ def judge(
             if conformal is not None:
                 row = [[p.probs[name] for name in task.label_names]]
                 members = conformal.sets(row, coverage)[0]
-                update["prediction_set"] = [n for n, keep in zip(task.label_names, members, strict=True) if keep]
+                update["prediction_set"] = [
+                    n for n, keep in zip(task.label_names, members, strict=True) if keep
+                ]
                 update["set_text"] = describe_set(task.label_names, members, coverage)
             else:
                 update["set_text"] = (

@@ -165,3 +165,28 @@ def test_fused_keeps_its_held_out_record_and_applies_its_temperature(tmp_path, s
     z = np.log(raw) / held.temperature  # softmax(log p / t), computed here
     expected = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
     assert scaled == pytest.approx(expected, abs=1e-9)
+
+
+def test_a_large_pool_keeps_rows_out_of_the_whole_fit_to_judge_it(tmp_path):
+    """2,400 rows: 500 are kept out of the calibration split and of every trained input; the record is their
+    MCC, computed here from the fit's own probabilities of those rows (as a query would get them)."""
+    from dnahlm.metrics import mcc
+    from dnahlm.retrieval.predictor import FewShotPredictor, PredictorConfig
+    from dnahlm.tasks import Task
+    from tests.conftest import motif_examples
+
+    task = Task("motif", "generic", {0: "at-rich", 1: "gc-rich"})
+    pool = motif_examples(2400, 11)
+    predictor = FewShotPredictor(task, pool, config=PredictorConfig(cache_dir=None, motif_cnn=False)).fit()
+    fit = predictor.fit_state
+    held = fit.held_out
+    assert held.kind == "held-out pool rows" and held.n == len(fit.held_out_rows) == 500
+    assert not set(fit.held_out_rows) & set(fit.calibration_rows)
+    assert held.describe("fused", "here").count("pool rows kept out of the whole fit") == 1
+    rows = fit.held_out_rows
+    # the rows scored as new queries are: each left out of the pool search (a query is not in the pool)
+    ctx = predictor.context([pool[i].sequence for i in rows], exclude_self=True)
+    probs = fit.combine(predictor.components(ctx, fit.inputs), task.label_ids)
+    truth = [pool[i].label for i in rows]
+    assert held.mcc == pytest.approx(mcc(truth, probs.argmax(1).tolist()), abs=1e-9)
+    assert 0.8 < held.mcc <= 1.0  # a task the k-mer inputs separate
