@@ -310,10 +310,14 @@ class FewShotPredictor:
         return self
 
     def _candidates(self, exclude: np.ndarray) -> tuple[np.ndarray, str]:
-        """Rows a calibration or held-out draw may take (outside ``exclude``): untuned rows when every
-        label has enough of them, else the pool; and which of the two."""
+        """Rows a calibration or held-out draw may take (outside ``exclude``): with inputs that read the
+        checkpoint, untuned rows when every label has enough of them (a model scores its tuning rows too
+        well); else, and always for ``fast`` inputs, the whole pool, so the drawn rows are like any query
+        (rows the tuning sampler left over need not have the pool's label shares); and which of the two."""
         labels = self.pool.labels
         everything = np.setdiff1d(np.arange(len(labels)), exclude)
+        if self.config.inputs == "fast":  # no input reads the model: every row is as new to the fit as any
+            return everything, "pool"
         fresh = self.untuned_rows()
         if fresh is not None and len(fresh) < len(labels):
             fresh = np.setdiff1d(fresh, exclude)
