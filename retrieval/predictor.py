@@ -65,7 +65,10 @@ MAX_FIT_BYTES = 256 * 2**20
 """The largest fit file read back (a fit with the motif CNN is a few MB)."""
 MIN_UNTUNED_PER_LABEL = 20
 HELD_OUT_ROWS = 500
-"""Pool rows kept out of a ``fused`` fit to judge it (held-out MCC, calibration, conformal sets)."""
+"""Pool rows kept out of a ``fused`` fit to judge it (held-out MCC, calibration, conformal sets); twice
+as many from pools of :data:`LARGE_POOL` rows or more (a coverage measured on 500 rows varies by about
+1.8 points at 80%, on 1,000 by 1.3)."""
+LARGE_POOL = 10_000
 MIN_HELD_OUT_POOL = 2000
 """Smaller pools keep no rows out: their record is cross-fitted on the calibration rows instead."""
 """Rows of every label the checkpoint was not tuned on that a pool needs for ``fused`` to calibrate on them."""
@@ -333,7 +336,7 @@ class FewShotPredictor:
         if len(pool) < MIN_HELD_OUT_POOL:
             return np.zeros(0, dtype=np.int64)
         candidates, _ = self._candidates(np.zeros(0, dtype=np.int64))
-        n = min(HELD_OUT_ROWS, len(candidates) // 3)
+        n = min(HELD_OUT_ROWS * (2 if len(pool) >= LARGE_POOL else 1), len(candidates) // 3)
         picked = m.stratified_sample([pool[i] for i in candidates], n, self.config.seed + 1)
         return np.sort(candidates[picked])
 
