@@ -438,6 +438,18 @@ def score_inputs(
 
 
 # ------------------------------------------------------------------------------------- fused
+def _checked_summary(data: Any) -> dict[str, Any] | None:
+    """A kept pool summary, checked (a damaged one is a :class:`DataFormatError`, so the fit is refitted)."""
+    if data is None:
+        return None
+    from dnahlm.domain import Domain
+
+    if not isinstance(data, dict) or not isinstance(data.get("knn"), str):
+        raise DataFormatError("pool_summary: expected a domain and a knn line")
+    Domain.from_json(data.get("domain"), "pool_summary")
+    return {"domain": data["domain"], "knn": data["knn"]}
+
+
 def features(inputs: Mapping[str, np.ndarray]) -> np.ndarray:
     """``fused``'s features of its inputs: their log-probabilities side by side (clipped at 1e-6)."""
     return np.log(np.clip(np.concatenate(list(inputs.values()), axis=1), 1e-6, 1.0))
@@ -517,6 +529,9 @@ class FusedFit:
     held_out_rows: list[int] = field(default_factory=list)
     """The pool rows kept out of the whole fit to judge it (empty for a small pool, whose record is
     cross-fitted on the calibration rows)."""
+    pool_summary: dict[str, Any] | None = None
+    """The pool's domain summary and knn's leave-one-out line (:func:`.trust.pool_summary`) as JSON,
+    computed at fit time so a fitted pool's first question does not pay for it."""
 
     def combine(self, inputs: Mapping[str, np.ndarray], label_ids: Sequence[int]) -> np.ndarray:
         """``fused``'s probabilities (Q, C) from its inputs' (any extra inputs are ignored)."""
@@ -536,6 +551,7 @@ class FusedFit:
             "input_losses": self.input_losses,
             "held_out": self.held_out.to_json() if self.held_out else None,
             "held_out_rows": self.held_out_rows,
+            "pool_summary": self.pool_summary,
         }
 
     @classmethod
@@ -581,4 +597,5 @@ class FusedFit:
             input_losses=losses,
             held_out=None if data.get("held_out") is None else HeldOut.from_json(data["held_out"]),
             held_out_rows=[checked_int(i, "held_out_rows", low=0) for i in data.get("held_out_rows", [])],
+            pool_summary=_checked_summary(data.get("pool_summary")),
         )

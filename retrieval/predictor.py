@@ -55,7 +55,7 @@ from .pool import ExamplePool, LinearModel, Neighbour
 
 METHODS = tuple(name for name in ALL_METHODS if name != "classifier")
 """The methods a labelled pool serves (``classifier`` is the checkpoint's head alone: the service runs it)."""
-FIT_FORMAT = 9
+FIT_FORMAT = 10
 """Version of the cached ``fused`` fit files."""
 MIN_PROBE_POOL = Probe.min_rows
 """Pool rows (outside the calibration split) needed to train the linear probe that ``fused`` includes."""
@@ -206,9 +206,15 @@ class FewShotPredictor:
     @cached_property
     def summary(self) -> tuple[Any, str]:
         """The pool's domain summary and knn's leave-one-out reliability in words
-        (:func:`.trust.pool_summary`), computed on first use."""
+        (:func:`.trust.pool_summary`): kept with the fit when there is one (computed when it was fitted),
+        else computed on first use."""
+        from dnahlm.domain import Domain
+
         from .trust import pool_summary
 
+        kept = self._fit.pool_summary if self._fit is not None else None
+        if kept is not None:
+            return Domain.from_json(kept["domain"], "fit, pool_summary"), str(kept["knn"])
         return pool_summary(self)
 
     # --------------------------------------------------------------------------------- fitted state
@@ -376,6 +382,8 @@ class FewShotPredictor:
         sequences = [pool[i].sequence for i in keep]
         trained = {name: t.refit(self.task, sequences, labels[keep], seed) for name, t in trained.items()}
         fit = FusedFit(names, combination, trained, drawn_from, cal.tolist(), losses, (parts, y))
+        domain, knn_line = self.summary  # kept with the fit: a fitted pool's first question skips it
+        fit.pool_summary = {"domain": domain.to_json(), "knn": knn_line}
         if len(reserve):  # judged on rows no part of the fit saw, scored exactly as a new query is
             step("held-out rows")
             ctx = self.context(

@@ -190,3 +190,28 @@ def test_a_large_pool_keeps_rows_out_of_the_whole_fit_to_judge_it(tmp_path):
     truth = [pool[i].label for i in rows]
     assert held.mcc == pytest.approx(mcc(truth, probs.argmax(1).tolist()), abs=1e-9)
     assert 0.8 < held.mcc <= 1.0  # a task the k-mer inputs separate
+
+
+def test_a_fitted_pool_keeps_its_summary_so_its_first_question_does_not_rebuild_it(tmp_path, monkeypatch):
+    from dnahlm.retrieval import trust
+    from dnahlm.retrieval.predictor import FewShotPredictor, PredictorConfig
+    from dnahlm.tasks import Task
+    from tests.conftest import motif_examples
+
+    task = Task("motif", "generic", {0: "at-rich", 1: "gc-rich"})
+    pool = motif_examples(300, 13)
+    config = PredictorConfig(cache_dir=str(tmp_path / "fits"), motif_cnn=False)
+    first = FewShotPredictor(task, pool, config=config).fit()
+    domain, line = first.summary
+    assert first.fit_state.pool_summary == {"domain": domain.to_json(), "knn": line}
+
+    def rebuilt(_predictor):
+        raise AssertionError("the kept summary should have been used")
+
+    monkeypatch.setattr(trust, "pool_summary", rebuilt)
+    again = FewShotPredictor(task, pool, config=config)
+    assert again.load_fit()
+    assert again.summary == (domain, line)
+    p = again.predict(["A" * 40], method="fused")[0]
+    basis = trust.pool_basis(again, "fused")
+    assert basis.domain == domain and not trust.judge(task, [p], ["A" * 40], basis)[0].call
