@@ -123,15 +123,15 @@ def _prediction(r: Any, src: _Sources) -> list[str]:
     c = src.tool("predict", f"{r.task}: {r.label_name}")
     probs = ", ".join(f"{k} {v:.2f}" for k, v in r.probs.items())
     where = f" (best of {r.windows} windows: {r.window[0] + 1}..{r.window[1]})" if r.window else ""
-    if getattr(r, "call", True):
+    if r.call:
         line = f"Prediction for {r.task} ({r.kind}, {r.method}){where}: {r.label_name} [{probs}] {c}."
     else:  # outside the data it rests on, or chance gets there as often: the caveat comes first
         line = f"Prediction for {r.task} ({r.kind}, {r.method}){where}: {r.caveat} {c} (best guess: {r.label_name} [{probs}])."
-    if getattr(r, "call", True) and r.caveat:
+    if r.call and r.caveat:
         line += f" Caveat: {r.caveat}."
-    if getattr(r, "set_text", None):
+    if r.set_text:
         line += f" Prediction set: {r.set_text}."
-    if getattr(r, "reliability", None):
+    if r.reliability:
         line += f" Reliability: {r.reliability}."
     if r.evidence:
         near = "; ".join(f"{e.id} ({e.label}, similarity {e.score:.2f})" for e in r.evidence[:3])

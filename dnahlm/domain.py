@@ -33,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from dnahlm.bio.composition import cpg_obs_exp
 from dnahlm.errors import DataFormatError
+from dnahlm.sequences import gc_content
 
 DUST_WINDOW = 64
 DUST_FLOOR = 3.0
@@ -85,18 +87,15 @@ def dust_profile(sequence: str, window: int = DUST_WINDOW) -> np.ndarray:
 
 
 def cpg_ratio(sequence: str) -> float:
-    """CpG observed over expected, ``CG count * length / (C count * G count)`` (Gardiner-Garden & Frommer
-    1987): about 0.2-0.25 in bulk human DNA, 0.6-1 in CpG islands, 1 in random sequence; 0 without C or G."""
-    s = sequence.upper()
-    c, g = s.count("C"), s.count("G")
-    return s.count("CG") * len(s) / (c * g) if c and g else 0.0
+    """CpG observed over expected (:func:`dnahlm.bio.composition.cpg_obs_exp`): about 0.2-0.25 in bulk
+    human DNA, 0.6-1 in CpG islands, 1 in random sequence; 0 without C or G."""
+    return cpg_obs_exp(sequence.upper()) or 0.0
 
 
 def gc_fraction(sequence: str) -> float:
-    """GC over A, C, G and T (N and ambiguity codes not counted; 0.5 when there are none)."""
+    """GC over A, C, G and T (:func:`dnahlm.sequences.gc_content`); 0.5 when there are none."""
     s = sequence.upper()
-    acgt = sum(s.count(b) for b in "ACGT")
-    return (s.count("G") + s.count("C")) / acgt if acgt else 0.5
+    return gc_content(s) if any(b in s for b in "ACGT") else 0.5
 
 
 @dataclass

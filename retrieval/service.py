@@ -116,6 +116,7 @@ class PredictionService:
         self._sources: dict[str, _Source] = {}
         self._pools: dict[tuple[str, int], Any] = {}  # (task name, id of the pool list) -> predictor
         self._head: Any = None  # the checkpoint's heads, strict (methods.Head), made on first use
+        self._head_bases: dict[tuple[str, str], Any] = {}  # (task, method) -> trust.Basis, read once
 
     # ------------------------------------------------------------------------------------ resources
     @property
@@ -346,7 +347,10 @@ class PredictionService:
             else f"no labelled pool for {task.name}: {use} of the checkpoint"
         )
 
-        basis = head_basis(self.model_path, task, use)
+        key = (task.name, use)
+        if key not in self._head_bases:  # the head's record and the card, read once per service
+            self._head_bases[key] = head_basis(self.model_path, task, use)
+        basis = self._head_bases[key]
         # a head with a held-out record: its probabilities rescaled by the temperature fitted there
         scale = Temperature(basis.held.temperature if basis.held else 1.0)
 

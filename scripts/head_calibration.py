@@ -17,7 +17,6 @@ The pool of task ``t`` is ``DATA/gue/t/train.csv`` (``dev.csv`` where GUE has no
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,8 @@ from dnahlm.domain import Domain
 from dnahlm.files import write_json_atomic
 from dnahlm.heads import classify_probs, list_heads, load_classifier
 from dnahlm.retrieval.calibration import judge
-from dnahlm.tasks import positive_label
+from dnahlm.tasks import get_task, positive_label, read_pool
+from dnahlm.train.pipeline import pool_file
 from dnahlm.tuned import untuned_for_task
 
 MIN_ROWS = 100
@@ -34,11 +34,10 @@ MIN_ROWS = 100
 
 
 def pool(data: Path, task: str) -> tuple[list[str], np.ndarray, Path]:
-    folder = data / "gue" / task
-    path = folder / "train.csv" if (folder / "train.csv").is_file() else folder / "dev.csv"
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return [r["sequence"].strip().upper() for r in rows], np.array([int(r["label"]) for r in rows]), path
+    """The task's GUE pool (:func:`dnahlm.train.pipeline.pool_file`), read by :func:`dnahlm.tasks.read_pool`."""
+    path = pool_file(data, task)
+    rows = read_pool(path, get_task(data / "gue" / "tasks.json", task))
+    return [e.sequence for e in rows], np.array([e.label for e in rows]), path
 
 
 def stratified(labels: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
@@ -73,7 +72,7 @@ def main() -> None:
             idx = np.array([task.label_ids.index(int(v)) for v in labels[rows]])
             names = task.label_names
             positive = names.index(positive_label(names)) if len(names) == 2 else None
-            held = judge(probs, idx, positive=positive)
+            held = judge(probs, idx, positive=positive, kind="held-out pool rows")  # never tuned on
             record["held_out"] = held.to_json()
             record["held_out_source"] = (
                 f"{len(rows):,} of the {len(fresh):,} {path.name} rows the head was not tuned on"

@@ -163,6 +163,18 @@ def _cpg_islands(codes: np.ndarray) -> list[CpGIsland]:
     return islands
 
 
+def cpg_obs_exp(sequence: str) -> float | None:
+    """CpG observed/expected, ``CG count x length / (C count x G count)`` (Gardiner-Garden & Frommer
+    1987), of an upper-case sequence; None when it has no C or no G.
+
+    Example:
+        >>> cpg_obs_exp("ACGT")
+        4.0
+    """
+    c, g = sequence.count("C"), sequence.count("G")
+    return sequence.count("CG") * len(sequence) / (c * g) if c and g else None
+
+
 def sequence_stats(sequence: str, max_regions: int | None = None) -> SequenceStats:
     """Composition, CpG observed/expected, CpG islands and low-complexity regions of a DNA sequence.
 
@@ -195,7 +207,7 @@ def sequence_stats(sequence: str, max_regions: int | None = None) -> SequenceSta
     comp = {b: int(counts[i]) for i, b in enumerate("ACGTN")}
     cpg = seq.count("CG")
     n = len(seq)
-    oe = cpg * n / (comp["C"] * comp["G"]) if comp["C"] and comp["G"] else None
+    oe = cpg_obs_exp(seq)
     islands = _cpg_islands(codes)
     regions = _low_complexity(codes)
     covered = np.zeros(n, dtype=bool)
