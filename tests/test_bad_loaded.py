@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import re
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 
 from dnahlm.cli.main import main
 from dnahlm.settings import get_settings
+from tests.test_bad_checkpoints import _link_copy
 
 from .conftest import motif_examples, write_csv
 
@@ -290,14 +290,6 @@ def test_a_batch_size_below_one_never_gives_a_uniform_answer(motif_task):
 
 
 # ------------------------------------------------------------------------------ heads
-def _link_copy(src: Path, dest: Path) -> None:
-    for p in src.rglob("*"):
-        target = dest / p.relative_to(src)
-        if p.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(p, target)
 
 
 def _damaged_head(tmp_path: Path, change) -> Path:

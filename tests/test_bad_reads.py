@@ -98,16 +98,14 @@ def fifo(folder: Path, name: str) -> Path:
 
 # --------------------------------------------------------------------------- not regular files
 
+READERS = [  # every command that reads a sequence file ({f}: the file)
+    ["index", "add", "idx", "{f}", "--quiet"],
+    ["predict", "--fasta", "{f}", "--pool", "pool.csv", "--labels", LABELS],
+    ["ask", "What is the GC content?", "--fasta", "{f}"],
+]
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["index", "add", "idx", "{f}", "--quiet"],
-        ["predict", "--fasta", "{f}", "--pool", "pool.csv", "--labels", LABELS],
-        ["ask", "What is the GC content?", "--fasta", "{f}"],
-    ],
-    ids=["index-add", "predict", "ask"],
-)
+
+@pytest.mark.parametrize("argv", READERS, ids=["index-add", "predict", "ask"])
 def test_a_fifo_is_refused_at_once_even_while_a_writer_sends_a_whole_fasta(root, argv):
     q = fifo(root, "q.fa")
     (root / "data.fa").write_text(f">w\n{SEQ}\n")
@@ -122,15 +120,7 @@ def test_a_fifo_is_refused_at_once_even_while_a_writer_sends_a_whole_fasta(root,
     assert snapshot(root / "idx") == before
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["index", "add", "idx", "{f}", "--quiet"],
-        ["predict", "--fasta", "{f}", "--pool", "pool.csv", "--labels", LABELS],
-        ["ask", "What is the GC content?", "--fasta", "{f}"],
-    ],
-    ids=["index-add", "predict", "ask"],
-)
+@pytest.mark.parametrize("argv", READERS, ids=["index-add", "predict", "ask"])
 def test_a_link_to_dev_zero_is_refused(root, argv):
     (root / "zero.fa").symlink_to("/dev/zero")
     before = snapshot(root / "idx")

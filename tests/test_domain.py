@@ -49,9 +49,9 @@ def test_gc_counts_only_exact_bases():
 
 
 def _pool(task: str) -> list[str]:
-    folder = SHARED_DATA / "gue" / task
-    path = folder / "train.csv" if (folder / "train.csv").is_file() else folder / "dev.csv"
-    with open(path, newline="") as fh:
+    from dnahlm.train.pipeline import pool_file
+
+    with open(pool_file(SHARED_DATA, task), newline="") as fh:  # the rows as written, read with csv here
         return [row["sequence"] for row in csv.DictReader(fh)]
 
 

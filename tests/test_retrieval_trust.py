@@ -93,9 +93,9 @@ def test_a_coverage_gives_prediction_sets_in_words(service):
 
 
 def _pool(task: str) -> tuple[list[str], np.ndarray]:
-    folder = SHARED_DATA / "gue" / task
-    path = folder / "train.csv" if (folder / "train.csv").is_file() else folder / "dev.csv"
-    with open(path, newline="") as fh:
+    from dnahlm.train.pipeline import pool_file
+
+    with open(pool_file(SHARED_DATA, task), newline="") as fh:  # the rows as written, read with csv here
         rows = list(csv.DictReader(fh))
     return [r["sequence"].upper() for r in rows], np.array([int(r["label"]) for r in rows])
 
