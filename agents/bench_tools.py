@@ -66,6 +66,21 @@ class MeltingArgs(BaseModel):
 class ProteinArgs(BaseModel):
     sequence: str | None = Field(default=None, description="coding DNA (its longest ORF is used)")
     protein: str | None = Field(default=None, description="a protein in one-letter codes instead")
+    n_tag: str = Field(default="", description="residues added at the N-terminus (after the Met), e.g. a tag")
+    c_tag: str = Field(default="", description="residues added at the C-terminus, e.g. HHHHHH for a His6 tag")
+
+
+class CloneArgs(BaseModel):
+    reference: str = Field(description="the coding sequence the clone should carry, from its ATG")
+    clone: str = Field(description="the sequenced clone (or mutant)")
+    table: int = Field(default=1, ge=1, le=33, description="NCBI genetic code")
+
+
+class OrfCountArgs(BaseModel):
+    sequence: str = SEQUENCE_FIELD
+    min_aa: int = Field(default=30, ge=1, description="count ORFs encoding at least this many amino acids")
+    both_strands: bool = Field(default=True, description="also the reverse complement")
+    table: int = Field(default=1, ge=1, le=33, description="NCBI genetic code")
 
 
 class ResidueArgs(BaseModel):
@@ -93,7 +108,8 @@ class FrameArgs(BaseModel):
 
 class PatternArgs(BaseModel):
     sequence: str = SEQUENCE_FIELD
-    pattern: str = Field(description="IUPAC pattern, e.g. TATAWAW or GAATTC; both strands are searched")
+    pattern: str = Field(description="IUPAC pattern, e.g. TATAWAW or GAATTC")
+    both_strands: bool = Field(default=True, description="false: the given strand only")
 
 
 class CodonArgs(BaseModel):
@@ -156,12 +172,56 @@ def melting_temperature(oligo: str, method: str = "auto", na_mM: float = 50.0, m
     return run(oligo, method=method, na_mM=na_mM, mg_mM=mg_mM, dntp_mM=dntp_mM, oligo_nM=oligo_nM)
 
 
-def protein_properties(sequence: str | None = None, protein: str | None = None) -> Any:
-    """Properties of a protein, given or encoded by DNA (its longest ORF): length, molecular weight (Da,
-    kDa), isoelectric point, extinction coefficient, GRAVY."""
+def protein_properties(
+    sequence: str | None = None, protein: str | None = None, n_tag: str = "", c_tag: str = ""
+) -> Any:
+    """Properties of a protein, given or encoded by DNA (its longest ORF), with any tag added to either
+    end: length, molecular weight (Da, kDa), isoelectric point, extinction coefficient, GRAVY."""
     from dnahlm.bio.protein import protein_properties as run
+    from dnahlm.bio.protein import with_tags
 
-    return run(protein, dna=None if protein else sequence)
+    if not (n_tag or c_tag):
+        return run(protein, dna=None if protein else sequence)
+    return with_tags(run(protein, dna=None if protein else sequence), n_tag, c_tag)
+
+
+def compare_clone(reference: str, clone: str, table: int = 1) -> Any:
+    """Read a sequenced clone (or mutant) against the coding sequence it should carry: a premature stop
+    (codon number), the base differences and the first amino-acid change."""
+    from dnahlm.bio.mutations import compare_clone as run
+
+    return run(reference, clone, table=table)
+
+
+class ChoiceArgs(BaseModel):
+    options: list[list[str]] = Field(description="each option's sequences: one, or a primer pair")
+    labels: list[str] = Field(description="the options' labels as the question writes them (A, B, ...)")
+    criterion: str = Field(description="gc_high, gc_low, longest, shortest, tm_high, tm_low, cut_by, "
+                           "not_cut_by, has_pattern, longest_orf, product_size, mass_high, mass_low")  # fmt: skip
+    enzymes: list[str] = Field(default_factory=list, description="for cut_by / not_cut_by")
+    pattern: str | None = Field(default=None, description="IUPAC pattern for has_pattern")
+    template: str | None = Field(default=None, description="template for product_size")
+    size: int | None = Field(default=None, description="product size (bp) for product_size")
+    circular: bool = Field(default=False, description="circular molecules")
+
+
+def choose(options: list[list[str]], labels: list[str], criterion: str, enzymes: list[str] | None = None,
+           pattern: str | None = None, template: str | None = None, size: int | None = None,
+           circular: bool = False) -> Any:  # fmt: skip
+    """Which of the labelled options best meets a criterion (highest GC, cut by an enzyme, gives a product
+    of a size...): every option is evaluated the same way and the values are reported."""
+    from dnahlm.bio.choice import choose as run
+
+    return run(options, labels, criterion, enzymes=enzymes, pattern=pattern, template=template, size=size,
+               circular=circular)  # type: ignore[arg-type]  # fmt: skip
+
+
+def count_orfs(sequence: str, min_aa: int = 30, both_strands: bool = True, table: int = 1) -> Any:
+    """How many open reading frames (ATG to stop) encode at least ``min_aa`` amino acids, on one or both
+    strands, and where they are."""
+    from dnahlm.bio.orfs import count_orfs as run
+
+    return run(sequence, min_aa=min_aa, both_strands=both_strands, table=table)
 
 
 def residue_at(sequence: str, position: int) -> Any:
@@ -193,11 +253,12 @@ def translate_frame(sequence: str, frame: int = 1, table: int = 1) -> Any:
     return run(sequence, frame=frame, table=table)
 
 
-def find_pattern(sequence: str, pattern: str) -> Any:
-    """Every match of an IUPAC pattern (e.g. TATAWAW) on both strands of a DNA sequence, with positions."""
+def find_pattern(sequence: str, pattern: str, both_strands: bool = True) -> Any:
+    """Every match of an IUPAC pattern (e.g. TATAWAW) on both strands of a DNA sequence (or the given
+    strand only), with positions."""
     from dnahlm.bio.transcripts import find_pattern as run
 
-    return run(sequence, pattern)
+    return run(sequence, pattern, both_strands=both_strands)
 
 
 def codon_usage(sequence: str, table: int = 1) -> Any:
@@ -221,6 +282,9 @@ BENCH_TOOLS: dict[str, tuple[Any, type[BaseModel]]] = {
     "translate_frame": (translate_frame, FrameArgs),
     "find_pattern": (find_pattern, PatternArgs),
     "codon_usage": (codon_usage, CodonArgs),
+    "compare_clone": (compare_clone, CloneArgs),
+    "count_orfs": (count_orfs, OrfCountArgs),
+    "choose": (choose, ChoiceArgs),
 }
 """Tool name -> (function, argument schema)."""
 

@@ -18,9 +18,37 @@ from dnahlm.types import Answer, Evidence
 from .conventions import RESTATED, convention
 
 NEEDS_SEQUENCE = (
-    "This question is about a sequence, but none was given: pass one with --seq ACGT... or --fasta FILE "
-    "(in Python: sequences=[...])."
+    "Which sequence should I work on? This question is about a sequence, but none was given: paste it into "
+    "the question, or pass it with --seq ACGT... or --fasta FILE (in Python: sequences=[...])."
 )
+
+
+def _already_leads(lead: str, line: str) -> bool:
+    """Whether the answer's first sentence already gives what the lead would: the same verdict word, or
+    the same count."""
+    import re
+
+    sentence = re.split(r"(?<=[.;:])\s|\n", line, maxsplit=1)[0]
+    word = lead.split(":")[0]
+    if word in ("Yes", "No"):
+        return sentence.startswith(word)
+    count = re.match(r"[\d,]+", lead)
+    return (
+        bool(count)
+        and re.search(rf"(?<![\d.,]){re.escape(count.group(0))}(?![\d.,]\d)", sentence) is not None
+    )
+
+
+def failed_step(call: Any) -> str:
+    """A step that did not run or refused its input, said as what is missing (a tool's argument checks
+    are not the user's business: "change: Field required" never reaches the answer)."""
+    if getattr(call, "skipped", False):
+        return f"The {call.tool} step was not run: {call.error}."
+    error = str(call.error or "")
+    if "Field required" in error or "validation error" in error or "Input should be" in error:
+        field = error.split(":", 1)[0].strip() or "an operand"
+        return f"The {call.tool} step needs {field.replace('_', ' ')}, which the question does not give: which {field.replace('_', ' ')} should I use?"
+    return f"The {call.tool} step could not answer: {error}."
 
 
 CANNOT_ANSWER = (
@@ -230,10 +258,19 @@ def _with_convention(said: str, line: str) -> str:
 
 
 def compose_answer(
-    question: str, results: list[Any], *, needs_sequence: bool = False, unanswerable: bool = False
+    question: str,
+    results: list[Any],
+    *,
+    needs_sequence: bool = False,
+    unanswerable: bool = False,
+    ask: str | None = None,
+    query: Any = None,
 ) -> Answer:
     """The :class:`~dnahlm.types.Answer` to ``question`` from its tool calls (``results``), each
-    citation recording the call it came from."""
+    citation recording the call it came from; ``ask`` is the one question asked back instead, and
+    ``query`` (the question's operands, :mod:`.operands`) says what form the first sentence takes."""
+    if ask:
+        return Answer(question=question, text=ask, tool_calls=results)
     if needs_sequence:
         return Answer(question=question, text=NEEDS_SEQUENCE, tool_calls=results)
     if unanswerable:
@@ -243,7 +280,7 @@ def compose_answer(
     conventions: list[str] = []
     for position, call in enumerate(results):
         if not call.ok:
-            lines.append(f"The {call.tool} tool could not answer: {call.error}.")
+            lines.append(failed_step(call))
             continue
         r, src = call.result, _Sources(numbering, position)
         said = convention(call.tool, call.args, r)
@@ -274,6 +311,14 @@ def compose_answer(
             lines += _summarised(call.tool, r, src)
         if said and call.tool not in RESTATED and call.tool != "scan_motifs" and len(lines) > start:
             lines[start] = _with_convention(said, lines[start])  # the first sentence states it
+    if query is not None and lines:
+        from .forms import lead
+
+        first = lead(query, results)
+        if first is not None and not _already_leads(first[0], lines[0]):
+            text, call = first
+            cites = [n for n, origin in enumerate(numbering.origins, 1) if origin == call]
+            lines.insert(0, f"{text}{f' [{cites[0]}]' if cites else ''}.")
     text = "\n".join(lines) if lines else "No tool could answer this question."
     return Answer(
         question=question,

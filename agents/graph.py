@@ -39,7 +39,6 @@ from typing import Any, TypedDict
 from pydantic import BaseModel, Field
 
 from dnahlm.errors import ConfigError, ModelNotFoundError, UserInputError
-from dnahlm.sequences import normalize
 from dnahlm.types import Answer
 
 from .compose import compose_answer
@@ -61,6 +60,15 @@ class ToolCall(BaseModel):
     seconds: float = 0.0
     result: Any = None
     note: str | None = None
+    skipped: bool = False
+    """Not run: the earlier step it feeds on gave nothing (``error`` says what)."""
+
+
+def _feeds(source: str) -> str:
+    """What a step's missing input was, in words."""
+    if source.startswith("$"):
+        return f"step {int(source[1:].partition('.')[0]) + 1} gave no {source.partition('.')[2].replace('_', ' ')}"
+    return f"no {source} sequence was given"
 
 
 AgentAnswer = Answer
@@ -70,27 +78,23 @@ AgentAnswer = Answer
 class AgentState(TypedDict, total=False):
     question: str
     sequences: list[str]
+    query: Any
     plan: list[dict[str, Any]]
     results: list[ToolCall]
     rounds: int
     needs_sequence: bool
     unanswerable: bool
+    ask: str | None
     messages: list[Any]
     note: str
     answer: Answer
 
 
-def _sequences_of(state: AgentState) -> list[str]:
-    seqs = [s for s in state.get("sequences") or [] if s is not None]
-    if not seqs:
-        seqs = [m.group(0) for m in DNA_IN_TEXT.finditer(state["question"])]
-    out = []
-    for i, s in enumerate(seqs):
-        seq = normalize(s, record_id=f"sequence {i + 1}" if len(seqs) > 1 else "the sequence", iupac=True)
-        if not seq:
-            raise UserInputError("the sequence is empty")
-        out.append(seq)
-    return out
+def _query_of(state: AgentState) -> Any:
+    """The question's operands, read once (:func:`.operands.read_query`)."""
+    from .operands import read_query
+
+    return read_query(state["question"], [s for s in state.get("sequences") or [] if s is not None])
 
 
 REFERS_BACK = re.compile(r"\b(them|they|these|those|the(se)? (factors|tfs|motifs|proteins))\b", re.I)
@@ -117,15 +121,28 @@ def with_found_factors(query: str, results: Sequence[ToolCall], most: int = 5) -
     return f"{query} {' '.join(names[:most])}" if names else query
 
 
-def _inputs(spec: Any, args: dict[str, Any], seqs: list[str]) -> list[tuple[dict[str, Any], str | None]]:
-    """The calls one planned step makes: its arguments with the sequence input filled (see
-    :mod:`.tools`), and a note when only the centre of a long sequence is used."""
+def _inputs(
+    spec: Any, step: dict[str, Any], seqs: list[str], query: Any, done: list[ToolCall]
+) -> list[tuple[dict[str, Any], str | None]]:
+    """The calls one planned step makes: its arguments with the sequence input filled (see :mod:`.tools`;
+    a step's ``input`` names an operand role or an earlier step's output, ``$i.field``), and a note when
+    only the centre of a long sequence is used."""
+    args = dict(step.get("args") or {})
+    source = step.get("input")
+    if source and spec is not None and spec.inputs != "none":
+        seq = _input_value(source, query, done)
+        if seq is None:
+            return [({**args, "__missing__": source}, None)]
+        return [({**args, "sequence": seq}, None)]
     if spec is None or spec.inputs == "none" or (spec.inputs == "oligo" and "oligo" in args) or not seqs:
-        return [(dict(args), None)]
+        return [(args, None)]
     if spec.inputs == "oligo":
         return [({**args, "oligo": seqs[0]}, None)]
     if spec.inputs == "pair":
-        return [({**args, "a": seqs[0], "b": seqs[1] if len(seqs) > 1 else ""}, None)]
+        pair = seqs if len(seqs) >= 2 else [o.sequence for o in query.dna] if query is not None else seqs
+        return [({**args, "a": pair[0], "b": pair[1] if len(pair) > 1 else ""}, None)]
+    if spec.name == "protein_properties" and query is not None and query.proteins and "protein" not in args:
+        return [({**args, "protein": query.proteins[0].sequence}, None)]
     out = []
     for seq in seqs[:1] if spec.inputs == "first" else seqs[:3]:
         note = None
@@ -133,6 +150,18 @@ def _inputs(spec: Any, args: dict[str, Any], seqs: list[str]) -> list[tuple[dict
             seq, note = _centre(seq, MAX_SCAN_BP)
         out.append(({**args, "sequence": seq}, note))
     return out
+
+
+def _input_value(source: str, query: Any, done: list[ToolCall]) -> str | None:
+    """A step's sequence input: an operand by role, or a field of an earlier step's result."""
+    if source.startswith("$"):
+        index, _, name = source[1:].partition(".")
+        i = int(index)
+        if i >= len(done) or not done[i].ok or done[i].result is None:
+            return None
+        return getattr(done[i].result, name, None)
+    found = query.of(source) if query is not None else []
+    return found[0].sequence if found else None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -220,21 +249,33 @@ def build_agent(
     offline = offline_planner(planner)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dnahlm-tool")
 
-    def plan_offline(state: AgentState, seqs: list[str], note: str = "") -> dict[str, Any]:
-        p = offline.plan(state["question"], bool(seqs), len(seqs))
+    def plan_offline(state: AgentState, seqs: list[str], note: str = "", query: Any = None) -> dict[str, Any]:
+        from .program import fill_from_query, plan_program, to_knowledge
+
+        p = plan_program(query) if query is not None else None
+        if p is None:
+            p = offline.plan(state["question"], bool(seqs), len(seqs))
+            if query is not None:
+                p.steps = fill_from_query(p.steps, query)
+                p = to_knowledge(query, p)
         return {
             "sequences": seqs,
-            "plan": [{"tool": s.tool, "args": s.args} for s in p.steps],
+            "query": query,
+            "plan": [{"tool": s.tool, "args": s.args, "input": s.input} for s in p.steps],
             "needs_sequence": p.needs_sequence,
             "unanswerable": p.unanswerable,
+            "ask": p.ask,
             "rounds": max_rounds,  # no chat-model round follows
             "note": note,
         }
 
     def plan(state: AgentState) -> dict[str, Any]:
-        seqs = _sequences_of(state)
+        from .operands import subjects
+
+        query = state.get("query") or _query_of(state)
+        seqs = subjects(query)
         if llm is None:
-            return plan_offline(state, seqs)
+            return plan_offline(state, seqs, query=query)
         first = not state.get("rounds")
         try:
             planned = _llm_plan(llm, toolbox, state, seqs)
@@ -243,23 +284,36 @@ def build_agent(
                 return {"plan": [], "rounds": max_rounds}
             from .chat import planner_fallback_note
 
-            return plan_offline(state, seqs, planner_fallback_note(exc))
+            return plan_offline(state, seqs, planner_fallback_note(exc), query=query)
         if first and not planned["plan"]:  # it called no tool: the offline planner decides what runs
-            return plan_offline(state, seqs, "the chat model called no tool; planned offline")
-        return planned
+            return plan_offline(state, seqs, "the chat model called no tool; planned offline", query=query)
+        return {**planned, "query": query}
 
     def act(state: AgentState) -> dict[str, Any]:
         from langgraph.config import get_stream_writer
 
         write = get_stream_writer()  # per-tool events for stream_mode="custom" (the UI shows them live)
         seqs = state.get("sequences") or []
+        query = state.get("query")
         results = list(state.get("results") or [])
+        first = len(results)  # "$i" inputs count from this round's first call
         for step in state.get("plan") or []:
             if len(results) >= max_steps:
                 break
-            tool, args = step["tool"], dict(step.get("args") or {})
+            tool = step["tool"]
             spec = toolbox.specs.get(tool)
-            for call_args, note in _inputs(spec, args, seqs):
+            for call_args, note in _inputs(spec, step, seqs, query, results[first:]):
+                if "__missing__" in call_args:  # the step it feeds on gave nothing (no PCR product)
+                    results.append(
+                        ToolCall(
+                            tool=tool,
+                            args={},
+                            ok=False,
+                            skipped=True,
+                            error=f"nothing to work on: {_feeds(call_args['__missing__'])}",
+                        )
+                    )
+                    continue
                 if tool == "search_papers":
                     call_args["query"] = with_found_factors(str(call_args.get("query", "")), results)
                 write({"tool": tool, "status": "start", "step": len(results) + 1})
@@ -281,7 +335,8 @@ def build_agent(
     def answer(state: AgentState) -> dict[str, Any]:
         composed = compose_answer(state["question"], state.get("results") or [],
                                   needs_sequence=state.get("needs_sequence", False),
-                                  unanswerable=state.get("unanswerable", False))  # fmt: skip
+                                  unanswerable=state.get("unanswerable", False),
+                                  ask=state.get("ask"), query=state.get("query"))  # fmt: skip
         notes = [state.get("note") or ""]
         if llm is not None and composed.citations:
             from .chat import written_answer
@@ -314,7 +369,8 @@ def _run(
     note: str | None,
 ) -> ToolCall:
     """Call ``tool`` with ``args`` in the pool, within ``timeout`` seconds."""
-    shown = {k: (v if k != "sequence" else f"<{len(v)} bp>") for k, v in args.items()}
+    shown = {k: (f"<{len(v)} bp>" if isinstance(v, str) and (k == "sequence" or len(v) > 60) else v)
+             for k, v in args.items()}  # fmt: skip
     spec = toolbox.specs.get(tool)
     if spec is None:
         return ToolCall(tool=tool, args=shown, ok=False, error=f"unknown tool {tool!r}")

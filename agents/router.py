@@ -66,6 +66,9 @@ class Step:
 
     tool: str
     args: dict[str, Any] = field(default_factory=dict)
+    input: str | None = None
+    """Where its sequence comes from, when not the question's sequence: ``$<i>.<field>`` (a field of step
+    ``i``'s result, e.g. ``$0.product_sequence``: outputs feed later steps)."""
 
 
 @dataclass
@@ -75,6 +78,8 @@ class Plan:
     """The question asks about a sequence but none was given."""
     unanswerable: bool = False
     """No tool computes what the question asks: the answer says so and lists what the tools can do."""
+    ask: str | None = None
+    """A missing operand or a real ambiguity: the one question the answer asks back instead of guessing."""
 
 
 def subsumed_by(question: str, steps: list[Step]) -> set[str]:

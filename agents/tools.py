@@ -61,6 +61,8 @@ TOOL_INPUTS: dict[str, Inputs] = {
     "align_identity": "pair",
     "melting_temperature": "oligo",
     "search_papers": "none",
+    "compare_clone": "none",
+    "choose": "none",
 }
 """How each tool's sequence input is filled, where it is not ``each`` (also read by the router)."""
 

@@ -96,7 +96,11 @@ def main() -> None:
         write_json_atomic(args.out, results)
         r = results[name]
         print(f"{name}: ECE {r['ece_raw']:.3f} -> {r['ece']:.3f}, coverage {r['coverage']}", flush=True)
-    print("\n| task | n | temperature | ECE raw | ECE scaled | " + " | ".join(f"cov@{c}" for c in coverages) + " |")
+    print(
+        "\n| task | n | temperature | ECE raw | ECE scaled | "
+        + " | ".join(f"cov@{c}" for c in coverages)
+        + " |"
+    )
     print("|---|---|---|---|---|" + "---|" * len(coverages))
     for name, r in results.items():
         cov = " | ".join(

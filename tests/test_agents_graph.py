@@ -308,7 +308,11 @@ def test_tools_without_an_index_say_so():
     ]
     assert "could not answer" in a.text and "no knowledge index" in a.text
     with pytest.raises(UserInputError):
-        build_agent(None).invoke({"question": "GC?", "sequences": ["ACGU"]})
+        build_agent(None).invoke({"question": "GC?", "sequences": ["ACGZ"]})
+    with pytest.raises(UserInputError):  # T and U together: neither DNA nor RNA
+        build_agent(None).invoke({"question": "GC?", "sequences": ["ACGTU"]})
+    rna = build_agent(None).invoke({"question": "GC?", "sequences": ["GGCAUU"]})["answer"]  # RNA read as DNA
+    assert "50.0%" in rna.text
 
 
 CPG_ISLAND = "CG" * 150

@@ -241,7 +241,13 @@ def test_a_large_pool_adds_the_motif_cnn_and_caches_it(motif_task, tiny_loaded, 
     test = motif_examples(30, 32)
     config = PredictorConfig(calibration=60, batch_size=16, cache_dir=str(tmp_path))
     first = FewShotPredictor(motif_task, pool, model=tiny_loaded, config=config).fit()
-    assert first.fused_inputs == ["knn", "tuned-knn", "probe", "onehot", "cnn"]  # the default: the pool-trained inputs
+    assert first.fused_inputs == [
+        "knn",
+        "tuned-knn",
+        "probe",
+        "onehot",
+        "cnn",
+    ]  # the default: the pool-trained inputs
     probs, _ = first.method_probs([e.sequence for e in test], ["fused"])
     cnn_alone = first.components(first.context([e.sequence for e in test]), ["cnn"])["cnn"]
     assert np.mean(cnn_alone.argmax(1) == [e.label for e in test]) >= 0.9  # it learnt the task itself

@@ -463,3 +463,79 @@ def apply_mutation(
 
 
 __all__ = ["MutatedSequence", "MutationEffect", "apply_mutation", "mutation_effect", "parse_change"]
+
+
+# ---------------------------------------------------------------- a clone against its reference
+
+
+class CloneComparison(BaseModel):
+    """A sequenced clone read against the coding sequence it should carry (both from the reference's ATG)."""
+
+    reference_length_aa: int = Field(description="the reference protein, stop not included")
+    clone_length_aa: int = Field(description="the clone's protein up to its first stop, stop not included")
+    premature_stop: bool = Field(description="the clone stops before the reference does")
+    stop_codon_number: int | None = Field(description="1-based codon of the clone's first stop")
+    stop_codon: str | None
+    differences: list[str] = Field(description="base differences, c. numbering from the reference's ATG")
+    first_protein_change: str | None = Field(description="the first amino-acid difference, e.g. p.Q3*")
+    frame: int = Field(description="forward frame (1-3) of the reference's ATG in the given sequences")
+    table: int
+
+    def summary(self) -> str:
+        if self.premature_stop:
+            return (
+                f"Yes: the clone has a premature stop ({self.stop_codon}) at codon {self.stop_codon_number}, "
+                f"so its protein is {self.clone_length_aa} aa instead of {self.reference_length_aa} aa "
+                f"({self.first_protein_change}; {len(self.differences)} base difference(s))."
+            )
+        changed = f"; first protein change {self.first_protein_change}" if self.first_protein_change else ""
+        return (
+            f"No: the clone has no premature stop; its protein is {self.clone_length_aa} aa like the "
+            f"reference's {self.reference_length_aa} aa ({len(self.differences)} base difference(s){changed})."
+        )
+
+
+def compare_clone(reference: str, clone: str, table: int = 1) -> CloneComparison:
+    """Read a clone against its reference coding sequence: both are translated from the reference's first
+    ATG (the same offset in the clone, which is aligned first when their lengths differ) to their first
+    stop; a stop in the clone before the reference's is a premature stop.
+
+    Example:
+        >>> compare_clone("ATGAAACAGTGGTAA", "ATGAAATAGTGGTAA").stop_codon_number
+        3
+    """
+
+    ref = reference.upper()
+    mut = clone.upper()
+    start = ref.find("ATG")
+    if start < 0:
+        raise UserInputError("reference: no ATG start codon; give the coding sequence from its start")
+    offset = start
+    if len(mut) != len(ref) or mut[:start] != ref[:start]:  # the clone is a read: place the ATG by alignment
+        anchor = ref[start : start + 20]
+        at = mut.find(anchor)
+        if at < 0:
+            from Bio import Align
+
+            aligner = Align.PairwiseAligner(mode="local")
+            aln = aligner.align(ref, mut)[0]
+            blocks = [(r, q) for r, q in zip(*aln.aligned, strict=False)]
+            at = next((q[0] + (start - r[0]) for r, q in blocks if r[0] <= start < r[1]), -1)
+        if at < 0:
+            raise UserInputError("the clone does not cover the reference's start codon")
+        offset = at
+    ref_cds, mut_cds = ref[start:], mut[offset:]
+    ref_p, mut_p = _orf(ref_cds, table), _orf(mut_cds, table)
+    n = min(len(ref_cds), len(mut_cds))
+    diffs = [f"c.{i + 1}{ref_cds[i]}>{mut_cds[i]}" for i in range(n) if ref_cds[i] != mut_cds[i]]
+    first = next((i for i in range(min(len(ref_p), len(mut_p))) if ref_p[i] != mut_p[i]), None)
+    change = f"p.{ref_p[first]}{first + 1}{mut_p[first]}" if first is not None else None
+    ref_len = len(ref_p.rstrip("*"))
+    stop_at = mut_p.find("*")
+    premature = stop_at >= 0 and stop_at < ref_len
+    return CloneComparison(
+        reference_length_aa=ref_len, clone_length_aa=len(mut_p.rstrip("*")), premature_stop=premature,
+        stop_codon_number=stop_at + 1 if stop_at >= 0 else None,
+        stop_codon=mut_cds[3 * stop_at : 3 * stop_at + 3] if stop_at >= 0 else None,
+        differences=diffs, first_protein_change=change, frame=start % 3 + 1, table=table,
+    )  # fmt: skip

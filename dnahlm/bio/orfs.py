@@ -195,3 +195,40 @@ def find_orfs(
                 complete=bool(ok[i]))
         )  # fmt: skip
     return out
+
+
+class OrfCount(BaseModel):
+    """How many ORFs reach a length, under a stated convention."""
+
+    count: int
+    min_aa: int
+    both_strands: bool
+    table: int
+    orfs: list[ORF] = Field(description="the ORFs counted, longest first")
+
+    @property
+    def convention(self) -> str:
+        strands = "both strands" if self.both_strands else "the given strand only"
+        return (
+            f"ORFs read ATG to stop, at least {self.min_aa} aa, on {strands}, nested ATGs not counted again"
+        )
+
+    def summary(self) -> str:
+        listed = "; ".join(
+            f"{o.start + 1}..{o.end} ({'+' if o.strand > 0 else '-'}, {o.length_aa} aa)"
+            for o in self.orfs[:8]
+        )
+        more = f" and {self.count - 8} more" if self.count > 8 else ""
+        where = f": {listed}{more}" if self.orfs else ""
+        return f"{self.count} ORF(s) encode at least {self.min_aa} aa ({self.convention}){where}."
+
+
+def count_orfs(sequence: str, min_aa: int = 30, both_strands: bool = True, table: int = 1) -> OrfCount:
+    """The ORFs (ATG to a stop, the longest per stop) encoding at least ``min_aa`` amino acids, counted.
+
+    Example:
+        >>> count_orfs("ATG" + "GCT" * 12 + "TAA", min_aa=12).count
+        1
+    """
+    found = find_orfs(sequence, min_protein_length=min_aa, table=table, both_strands=both_strands)
+    return OrfCount(count=len(found), min_aa=min_aa, both_strands=both_strands, table=table, orfs=found)

@@ -168,10 +168,12 @@ class ProteinProperties(BaseModel):
     orf: OrfUsed | None = Field(description="the ORF translated, when the input was DNA")
     protein: str = Field(description="the protein, one-letter codes, no stop")
     warnings: list[str]
+    tags: str = Field(default="", description="tag residues added to the protein, in words")
 
     def summary(self) -> str:
+        tagged = f" with {self.tags}" if self.tags else ""
         text = (
-            f"The protein is {self.length_aa:,} aa long with a molecular weight of {self.molecular_weight_da:,.1f} Da "
+            f"The protein{tagged} is {self.length_aa:,} aa long with a molecular weight of {self.molecular_weight_da:,.1f} Da "
             f"({self.molecular_weight_kda:,.2f} kDa); pI {self.isoelectric_point:.2f}, extinction coefficient at "
             f"280 nm {self.extinction_coefficient_reduced:,} M^-1 cm^-1 (Cys reduced) or "
             f"{self.extinction_coefficient_cystines:,} (cystines), GRAVY {self.gravy:.3f}"
@@ -320,3 +322,27 @@ __all__ = [
     "residue_at",
     "three_letter",
 ]
+
+
+def with_tags(props: ProteinProperties, n_tag: str = "", c_tag: str = "") -> ProteinProperties:
+    """The properties of ``props``' protein with tag residues added: ``n_tag`` after the initiator Met,
+    ``c_tag`` before the stop (e.g. ``HHHHHH`` for a C-terminal His6 tag).
+
+    Example:
+        >>> with_tags(protein_properties("MKW"), c_tag="HHHHHH").length_aa
+        9
+    """
+    body = props.protein
+    tagged = body[:1] + n_tag + body[1:] + c_tag if body.startswith("M") else n_tag + body + c_tag
+    out = protein_properties(clean_protein(tagged))
+    added = " and ".join(
+        x
+        for x in (
+            f"{n_tag} at the N-terminus" if n_tag else "",
+            f"{c_tag} at the C-terminus" if c_tag else "",
+        )
+        if x
+    )
+    return out.model_copy(
+        update={"orf": props.orf, "source": props.source, "warnings": props.warnings, "tags": added}
+    )
