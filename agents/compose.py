@@ -278,6 +278,7 @@ def compose_answer(
     numbering = Citations()
     lines: list[str] = []
     conventions: list[str] = []
+    last_fed: tuple[int, int] | None = None
     for position, call in enumerate(results):
         if not call.ok:
             lines.append(failed_step(call))
@@ -311,6 +312,11 @@ def compose_answer(
             lines += _summarised(call.tool, r, src)
         if said and call.tool not in RESTATED and call.tool != "scan_motifs" and len(lines) > start:
             lines[start] = _with_convention(said, lines[start])  # the first sentence states it
+        if (getattr(call, "fed_by", None) or "").startswith("$") and len(lines) > start:
+            last_fed = (start, len(lines))  # a step that worked on an earlier step's output
+    if last_fed is not None:  # a chain answers with its last step first, then how it got there
+        a, b = last_fed
+        lines = lines[a:b] + lines[:a] + lines[b:]
     if query is not None and lines:
         from .forms import lead
 

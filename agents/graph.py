@@ -62,6 +62,8 @@ class ToolCall(BaseModel):
     note: str | None = None
     skipped: bool = False
     """Not run: the earlier step it feeds on gave nothing (``error`` says what)."""
+    fed_by: str | None = None
+    """The step input it worked on, when not the question's sequence (``$0.product_sequence``)."""
 
 
 def _feeds(source: str) -> str:
@@ -253,8 +255,9 @@ def build_agent(
         from .program import fill_from_query, plan_program, to_knowledge
 
         p = plan_program(query) if query is not None else None
-        if p is None:
-            p = offline.plan(state["question"], bool(seqs), len(seqs))
+        if p is None:  # the words only: a pasted sequence's letters are no enzyme, pattern or position
+            words = query.words.replace("⟨seq⟩", "dnaseq") if query is not None else state["question"]
+            p = offline.plan(words, bool(seqs), len(seqs))
             if query is not None:
                 p.steps = fill_from_query(p.steps, query)
                 p = to_knowledge(query, p)
@@ -319,6 +322,7 @@ def build_agent(
                 write({"tool": tool, "status": "start", "step": len(results) + 1})
                 results.append(_run(pool, toolbox, tool, call_args, tool_timeout, note))
                 call = results[-1]
+                call.fed_by = step.get("input")
                 write({"tool": tool, "status": "done" if call.ok else "failed", "step": len(results),
                        "seconds": call.seconds, "error": call.error, "note": call.note})  # fmt: skip
         return {"results": results, "plan": []}

@@ -178,6 +178,12 @@ def plan_program(query: Query) -> Plan | None:
     asked = _asks(query)
     if asked is not None:
         return asked
+    q = query.lower
+    if query.proteins and not query.dna:  # a protein pasted: its properties
+        return Plan([Step("protein_properties", {"protein": query.proteins[0].sequence})])
+    residue = _any(q, r"amino acid|residue|\baa\b") and not _any(q, r"how many|mutat|>")
+    if query.main is not None and query.position is not None and residue:  # longest ORF -> residue N
+        return Plan([Step("residue_at", {"position": query.position})])
     if (
         query.main is not None
         and query.form == "count"
@@ -221,6 +227,8 @@ def fill_from_query(steps: list[Step], query: Query) -> list[Step]:
             oligo = _oligo(query)
             if oligo is not None:
                 args["oligo"] = oligo
+            if "na_mM" in args and "mg_mM" not in args:  # a buffer stated without Mg2+ has none
+                args["mg_mM"], args["dntp_mM"] = 0.0, 0.0
         elif step.tool == "design_primers" and query.product_size is not None:
             args["product_size"] = list(query.product_size)
         elif step.tool == "find_orfs" and (query.min_orf_aa or query.one_strand):

@@ -30,7 +30,11 @@ _SUBSTITUTION = (
 _DELETION = re.compile(
     r"\bdelet\w*\s+(?:the\s+)?(?:base\s+)?(?:([ACGT])\s+)?(?:at\s+)?position\s+(\d+)", re.I
 )
-_INSERTION = re.compile(r"\binsert\w*\s+(?:an?\s+)?([ACGT]+)\s+(?:after|at)\s+position\s+(\d+)", re.I)
+_INSERTION = re.compile(
+    r"\binsert\w*\s+(?:an?\s+|one\s+|an? extra\s+|1\s+)?([ACGT]+)\s+(?:after|at)\s+(?:the\s+)?"
+    r"(?:position|nucleotide|base|nt)\s*(?:number\s*|no\.?\s*|#\s*)?(\d+)",
+    re.I,
+)
 _POSITION_WORD = r"(?:position|postion|positon|possition|poisition|posiiton|posn|pos\.?)"
 _POSITION = re.compile(
     rf"\b(?:{_POSITION_WORD}|residue|res\.?|amino[- ]acid|aa|codon)\s*(?:(?:number|no\.?|nr\.?)\s*)?#?\s*(\d+)\b"

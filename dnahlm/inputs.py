@@ -204,13 +204,19 @@ def _label(text: str, start: int) -> str:
 
 def _proteins(text: str, taken: list[tuple[int, int]]) -> list[TextSequence]:
     """Proteins in one-letter code: one upper-case token with a letter that no base code uses."""
-    out = []
+    out: list[TextSequence] = []
     for m in _PROTEIN_TOKEN.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
             continue
         seq = m.group(0).rstrip("*")
-        if re.search(r"[EFILPQ]", seq) and len(set(seq)) >= 6:
-            out.append(TextSequence(seq, "protein", m.start(), m.end(), _label(text, m.start())))
+        if not (re.search(r"[EFILPQ]", seq) and len(set(seq)) >= 6):
+            continue
+        last = out[-1] if out else None
+        gap = text[last.end : m.start()] if last else ""
+        if last and "\n" in gap and not gap.strip() and len(last.sequence) >= WRAP_WIDTH:  # a wrapped line
+            out[-1] = TextSequence(last.sequence + seq, "protein", last.start, m.end(), last.label)
+            continue
+        out.append(TextSequence(seq, "protein", m.start(), m.end(), _label(text, m.start())))
     return out
 
 

@@ -480,17 +480,20 @@ class CloneComparison(BaseModel):
     first_protein_change: str | None = Field(description="the first amino-acid difference, e.g. p.Q3*")
     frame: int = Field(description="forward frame (1-3) of the reference's ATG in the given sequences")
     table: int
+    consequence: str = Field(default="", description="nonsense, frameshift, missense, synonymous or none")
 
     def summary(self) -> str:
         if self.premature_stop:
             return (
                 f"Yes: the clone has a premature stop ({self.stop_codon}) at codon {self.stop_codon_number}, "
+                f"a {self.consequence} mutation, "
                 f"so its protein is {self.clone_length_aa} aa instead of {self.reference_length_aa} aa "
                 f"({self.first_protein_change}; {len(self.differences)} base difference(s))."
             )
         changed = f"; first protein change {self.first_protein_change}" if self.first_protein_change else ""
+        kind = f" ({self.consequence} change)" if self.consequence != "none" else ""
         return (
-            f"No: the clone has no premature stop; its protein is {self.clone_length_aa} aa like the "
+            f"No: the clone has no premature stop{kind}; its protein is {self.clone_length_aa} aa like the "
             f"reference's {self.reference_length_aa} aa ({len(self.differences)} base difference(s){changed})."
         )
 
@@ -533,9 +536,20 @@ def compare_clone(reference: str, clone: str, table: int = 1) -> CloneComparison
     ref_len = len(ref_p.rstrip("*"))
     stop_at = mut_p.find("*")
     premature = stop_at >= 0 and stop_at < ref_len
+    first_base = next((i for i in range(n) if ref_cds[i] != mut_cds[i]), n)
+    after = [ref_cds[i] == mut_cds[i] for i in range(first_base, min(n, first_base + 60))]
+    shift = len(after) >= 12 and sum(after) / len(after) < 0.6  # out of register after the first change
+    if shift:
+        consequence = "frameshift"
+    elif premature:
+        consequence = "nonsense"
+    elif change is not None:
+        consequence = "missense"
+    else:
+        consequence = "synonymous" if diffs else "none"
     return CloneComparison(
         reference_length_aa=ref_len, clone_length_aa=len(mut_p.rstrip("*")), premature_stop=premature,
         stop_codon_number=stop_at + 1 if stop_at >= 0 else None,
         stop_codon=mut_cds[3 * stop_at : 3 * stop_at + 3] if stop_at >= 0 else None,
-        differences=diffs, first_protein_change=change, frame=start % 3 + 1, table=table,
+        differences=diffs, first_protein_change=change, frame=start % 3 + 1, table=table, consequence=consequence,
     )  # fmt: skip
