@@ -27,7 +27,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from dnahlm.errors import UserInputError
-from dnahlm.inputs import TextSequence, sequences_in_text, without_sequences
+from dnahlm.inputs import _DECOR, TextSequence, sequences_in_text, without_sequences
 from dnahlm.sequences import normalize
 
 from . import slots
@@ -50,6 +50,11 @@ _ROLE_WORDS: tuple[tuple[str, str], ...] = (
     ("primer", r"\bprimers?\b|\boligos?\b|\bprimer pair\b"),
 )  # fmt: skip
 """Words that give the sequence after them a role, most specific first."""
+_AFTER_ROLE = re.compile(
+    r"[ \t]*(?:\(\s*|,\s*|as\s+|is\s+)(?:(?:my|the|our)\s+)?(forward|reverse|fwd|rev|template)\b", re.I
+)
+"""A role written after the sequence: "X (forward)", "X as my forward", "X as the template"."""
+_AFTER_ROLES = {"for": "forward", "fwd": "forward", "rev": "reverse", "tem": "template"}
 _JOINER = re.compile(r"^[\s,;/&+|]*(?:and|&|plus|\+|/|,|;)?[\s,;/&+|]*$", re.I)
 _PCR_WORDS = re.compile(r"\bprimers?\b|\bpcr\b|\bamplif|\bamplicon|\bproduct\b|\bband\b|\boligos?\b", re.I)
 _TAGS = {
@@ -264,13 +269,6 @@ def _role_of(context: str, label: str) -> Role | None:
     """The role the words just before a sequence (or its label) give it, the nearest word winning."""
     if re.fullmatch(r"[A-Ha-h]|\d{1,2}", label):
         return "candidate"
-    pointed = re.compile(
-        r"\b(?:this|the following|following|below|attached|here|my|the given)\s+(?:\w+\s+)?$"
-    )
-    for role, pattern in _ROLE_WORDS:  # "on this template", "the following plasmid": pointed at
-        for m in re.finditer(pattern, context.lower()):
-            if pointed.search(context.lower()[: m.start()]):
-                return role  # type: ignore[return-value]
     for text in (label, context):
         best: tuple[int, Role] | None = None
         for role, pattern in _ROLE_WORDS:
@@ -338,9 +336,12 @@ def read_query(question: str, sequences: list[str] | None = None) -> Query:
     words = without_sequences(question, found, mark=" ⟨seq⟩ ")
     operands: list[Operand] = []
     previous_end, previous_role = 0, None
-    for f in found:
+    for n, f in enumerate(found):
         context = question[previous_end : f.start]
-        role = _role_of(context[-80:], f.label)
+        following = question[f.end : found[n + 1].start if n + 1 < len(found) else len(question)]
+        after = _AFTER_ROLE.match(_DECOR.sub(" ", following))
+        role = _AFTER_ROLES[after.group(1).lower()[:3]] if after else _role_of(context[-80:], f.label)
+        context = _DECOR.sub(" ", context)
         if role is None and previous_role in ("primer", "forward", "reverse") and _JOINER.match(context):
             role = "primer"  # "primers X, Y" / "X and Y" / "X / Y": the pair continues
         if role is None and previous_role == "candidate" and _JOINER.match(context):

@@ -220,8 +220,13 @@ def fill_from_query(steps: list[Step], query: Query) -> list[Step]:
     out = []
     for step in steps:
         args = dict(step.args)
-        if step.tool == "pcr_product" and query.primers is not None:
-            args["forward"], args["reverse"] = query.primers[0].sequence, query.primers[1].sequence
+        if step.tool == "pcr_product":
+            pair = query.primers
+            short = [o for o in query.dna if len(o.sequence) <= 60]
+            if pair is not None:
+                args["forward"], args["reverse"] = pair[0].sequence, pair[1].sequence
+            elif len(short) >= 2:  # two oligos whose roles the words leave open: in the order written
+                args["forward"], args["reverse"] = short[0].sequence, short[1].sequence
             step = Step(step.tool, args, input="template" if query.of("template") else step.input)
         elif step.tool == "melting_temperature":
             oligo = _oligo(query)
