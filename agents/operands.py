@@ -113,11 +113,8 @@ class Query:
     def main(self) -> Operand | None:
         """The sequence the question is about: its template/query, else the first DNA that is no
         primer, amplicon or option."""
-        for roles in (("template", "sequence", "insert", "vector", "reference", "mutant"),):
-            found = [o for o in self.dna if o.role in roles]
-            if found:
-                return found[0]
-        return None
+        roles = ("template", "sequence", "insert", "vector", "reference", "mutant")
+        return next((o for o in self.dna if o.role in roles), None)
 
     @property
     def primers(self) -> tuple[Operand, Operand] | None:
